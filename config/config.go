@@ -1,0 +1,217 @@
+// Package config is Switchboard's one typed configuration: defaults, then an
+// optional YAML file (strict: unknown keys are errors), then SWITCHBOARD_*
+// environment variables, then command-line flags. Every problem found is
+// reported at once, so an operator fixes a file in one pass.
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/switchboard-voice/switchboard/resource"
+)
+
+// Config is the server's configuration.
+type Config struct {
+	// Addr is the HTTP listen address, HOST:PORT.
+	Addr string `json:"addr"`
+	// DataDir holds the embedded store and admin.key.
+	DataDir string `json:"data"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `json:"logLevel"`
+	// LogFormat is text or json.
+	LogFormat string `json:"logFormat"`
+	// ShutdownTimeout bounds the drain after the first signal.
+	ShutdownTimeout Duration  `json:"shutdownTimeout"`
+	HTTP            HTTP      `json:"http"`
+	RateLimit       RateLimit `json:"rateLimit"`
+	Agents          Agents    `json:"agents"`
+}
+
+// HTTP tunes the API server.
+type HTTP struct {
+	MaxBodyBytes   int      `json:"maxBodyBytes"`
+	ReadTimeout    Duration `json:"readTimeout"`
+	WriteTimeout   Duration `json:"writeTimeout"`
+	IdleTimeout    Duration `json:"idleTimeout"`
+	RequestTimeout Duration `json:"requestTimeout"`
+}
+
+// RateLimit is the per-key token bucket. Zero requestsPerSecond disables it.
+type RateLimit struct {
+	RequestsPerSecond float64 `json:"requestsPerSecond"`
+	Burst             int     `json:"burst"`
+}
+
+// Agents tunes the agent actors.
+type Agents struct {
+	// IdleTimeout passivates an agent actor after this long without use.
+	IdleTimeout Duration `json:"idleTimeout"`
+}
+
+// Default is the configuration with nothing set.
+func Default() Config {
+	return Config{
+		Addr:            ":8080",
+		DataDir:         "./data",
+		LogLevel:        "info",
+		LogFormat:       "text",
+		ShutdownTimeout: Duration(15 * time.Second),
+		HTTP: HTTP{
+			MaxBodyBytes:   32 << 20,
+			ReadTimeout:    Duration(30 * time.Second),
+			WriteTimeout:   Duration(60 * time.Second),
+			IdleTimeout:    Duration(120 * time.Second),
+			RequestTimeout: Duration(10 * time.Second),
+		},
+		RateLimit: RateLimit{RequestsPerSecond: 50, Burst: 100},
+		Agents:    Agents{IdleTimeout: Duration(5 * time.Minute)},
+	}
+}
+
+// Duration is a time.Duration written as "300ms", "5s" or "2m".
+type Duration time.Duration
+
+// UnmarshalJSON parses a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// LoadFile applies a YAML file onto c. Keys are the JSON names above.
+func (c *Config) LoadFile(path string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	return loadStrict(path, raw, c)
+}
+
+// loadStrict decodes YAML onto dst (a pointer to a struct with JSON tags).
+func loadStrict(name string, raw []byte, dst any) error {
+	var tree any
+	if err := yaml.Unmarshal(raw, &tree); err != nil {
+		return fmt.Errorf("config: %s: %w", name, err)
+	}
+	if tree == nil {
+		return nil // an empty file sets nothing
+	}
+	// Through JSON, the strict decoder reports every unknown key and every
+	// wrongly typed value together.
+	asJSON, err := json.Marshal(tree)
+	if err != nil {
+		return fmt.Errorf("config: %s: %w", name, err)
+	}
+	if p := resource.Decode(asJSON, dst); p != nil {
+		return problemErrors(name, p)
+	}
+	return nil
+}
+
+// envVars maps SWITCHBOARD_* variables to the fields they set.
+var envVars = []struct {
+	name string
+	set  func(c *Config, v string) error
+}{
+	{"SWITCHBOARD_ADDR", func(c *Config, v string) error { c.Addr = v; return nil }},
+	{"SWITCHBOARD_DATA", func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{"SWITCHBOARD_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
+	{"SWITCHBOARD_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
+	{"SWITCHBOARD_RATE_LIMIT_RPS", func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		c.RateLimit.RequestsPerSecond = f
+		return err
+	}},
+	{"SWITCHBOARD_RATE_LIMIT_BURST", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		c.RateLimit.Burst = n
+		return err
+	}},
+}
+
+// ApplyEnv applies the SWITCHBOARD_* variables that lookup finds.
+func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
+	var errs []error
+	for _, e := range envVars {
+		if v, ok := lookup(e.name); ok {
+			if err := e.set(c, v); err != nil {
+				errs = append(errs, fmt.Errorf("config: %s: invalid value %q", e.name, v))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Validate checks every value and reports all problems together.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config: %s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("addr", "must be HOST:PORT (%v)", err)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("addr", "port must be a number from 0 to 65535")
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("data", "must name a directory")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("logLevel", "must be debug, info, warn or error")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("logFormat", "must be text or json")
+	}
+	positive := map[string]Duration{
+		"shutdownTimeout": c.ShutdownTimeout, "http.readTimeout": c.HTTP.ReadTimeout,
+		"http.writeTimeout": c.HTTP.WriteTimeout, "http.idleTimeout": c.HTTP.IdleTimeout,
+		"http.requestTimeout": c.HTTP.RequestTimeout, "agents.idleTimeout": c.Agents.IdleTimeout,
+	}
+	for _, name := range []string{"shutdownTimeout", "http.readTimeout", "http.writeTimeout", "http.idleTimeout", "http.requestTimeout", "agents.idleTimeout"} {
+		if positive[name] <= 0 {
+			bad(name, "must be a positive duration such as 10s")
+		}
+	}
+	if c.HTTP.MaxBodyBytes < 1<<20 || c.HTTP.MaxBodyBytes > 1<<30 {
+		bad("http.maxBodyBytes", "must be between 1 MiB and 1 GiB")
+	}
+	if c.RateLimit.RequestsPerSecond < 0 {
+		bad("rateLimit.requestsPerSecond", "must not be negative")
+	}
+	if c.RateLimit.RequestsPerSecond > 0 && c.RateLimit.Burst < 1 {
+		bad("rateLimit.burst", "must be at least 1 when rate limiting is on")
+	}
+	return errors.Join(errs...)
+}
+
+func problemErrors(name string, p *resource.Problem) error {
+	errs := make([]error, 0, len(p.Details))
+	for _, d := range p.Details {
+		errs = append(errs, fmt.Errorf("config: %s: %s: %s", name, d.Field, d.Message))
+	}
+	return errors.Join(errs...)
+}
