@@ -32,12 +32,12 @@ func LoadCluster(path string) (Cluster, error) {
 		return c, fmt.Errorf("config: %w", err)
 	}
 	holder := struct {
-		Cluster *Cluster `json:"cluster"`
-	}{&c}
+		Cluster Cluster `json:"cluster"`
+	}{c}
 	if err := loadStrict(path, raw, &holder); err != nil {
 		return c, err
 	}
-	return c, c.Validate()
+	return holder.Cluster, holder.Cluster.Validate()
 }
 
 // Validate checks the cluster settings.

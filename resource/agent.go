@@ -90,7 +90,7 @@ const (
 func DefaultAgentSpec() AgentSpec {
 	return AgentSpec{
 		Language: "en-US",
-		Voice:    VoiceConfig{Provider: "local", VoiceID: "kal16"},
+		Voice:    VoiceConfig{Provider: "local", VoiceID: "flite-kal16"},
 		LLM:      LLMConfig{Provider: "local", Temperature: 0.7},
 		STT:      STTConfig{Provider: "local"},
 		Turn: TurnConfig{

@@ -109,6 +109,14 @@ func (n *Node) CreateOrg(name string) string {
 	return secret
 }
 
+// With returns a view of the node whose helpers report failures to t, for
+// use inside subtests.
+func (n *Node) With(t testing.TB) *Node {
+	c := *n
+	c.t = t
+	return &c
+}
+
 // Response is an API answer.
 type Response struct {
 	Status int

@@ -1,24 +1,53 @@
 package rest
 
 import (
-	_ "embed"
+	"embed"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/valyala/fasthttp"
 )
 
-//go:embed openapi_schemas.json
-var schemasJSON []byte
+// schemaFiles hold the document's component schemas and tag descriptions,
+// one file per area of the API: {"tags": {name: description}, "schemas": {…}}.
+//
+//go:embed schemas/*.json
+var schemaFiles embed.FS
 
-// tagDescriptions name the groups of the document.
-var tagDescriptions = map[string]string{
-	"System": "Health, readiness and discovery.",
-	"Agents": "Agent definitions: prompt, voice, language model, tools and knowledge.",
-	"Keys":   "API keys of the organization. Secrets are shown once.",
+type schemaFile struct {
+	Tags    map[string]string `json:"tags"`
+	Schemas map[string]any    `json:"schemas"`
+}
+
+// loadSchemas merges every schema file; a name defined twice is an error.
+func loadSchemas() (schemas obj, tags map[string]string, err error) {
+	schemas, tags = obj{}, map[string]string{}
+	entries, err := schemaFiles.ReadDir("schemas")
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range entries {
+		raw, err := schemaFiles.ReadFile("schemas/" + e.Name())
+		if err != nil {
+			return nil, nil, err
+		}
+		var f schemaFile
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return nil, nil, fmt.Errorf("rest: schemas/%s: %w", e.Name(), err)
+		}
+		for name, s := range f.Schemas {
+			if _, dup := schemas[name]; dup {
+				return nil, nil, fmt.Errorf("rest: schema %s is defined twice", name)
+			}
+			schemas[name] = s
+		}
+		maps.Copy(tags, f.Tags)
+	}
+	return schemas, tags, nil
 }
 
 type obj = map[string]any
@@ -28,9 +57,9 @@ func (s *Server) Document() []byte { return s.document }
 
 // buildDocument builds the OpenAPI document from the route table.
 func (s *Server) buildDocument() ([]byte, error) {
-	var schemas obj
-	if err := json.Unmarshal(schemasJSON, &schemas); err != nil {
-		return nil, fmt.Errorf("rest: openapi_schemas.json: %w", err)
+	schemas, tagDescriptions, err := loadSchemas()
+	if err != nil {
+		return nil, err
 	}
 	// An update takes the same fields as a create, none of them required.
 	update := maps.Clone(schemas["AgentInput"].(obj))
@@ -38,7 +67,7 @@ func (s *Server) buildDocument() ([]byte, error) {
 	schemas["AgentUpdate"] = update
 
 	paths := obj{}
-	tags := map[string]bool{}
+	var tagList []obj
 	for _, r := range s.routes {
 		item, _ := paths[r.Path].(obj)
 		if item == nil {
@@ -46,12 +75,12 @@ func (s *Server) buildDocument() ([]byte, error) {
 			paths[r.Path] = item
 		}
 		item[strings.ToLower(r.Method)] = s.operation(r)
-		tags[r.Tag] = true
-	}
-	var tagList []obj
-	for _, name := range []string{"System", "Agents", "Keys"} {
-		if tags[name] {
-			tagList = append(tagList, obj{"name": name, "description": tagDescriptions[name]})
+		if !slices.ContainsFunc(tagList, func(t obj) bool { return t["name"] == r.Tag }) {
+			desc, ok := tagDescriptions[r.Tag]
+			if !ok {
+				return nil, fmt.Errorf("rest: tag %s has no description in schemas/", r.Tag)
+			}
+			tagList = append(tagList, obj{"name": r.Tag, "description": desc})
 		}
 	}
 	errorResponse := func(desc string) obj {

@@ -1,5 +1,7 @@
 package rest
 
+import "slices"
+
 // route is one endpoint: how it is served and how the OpenAPI document
 // describes it. The router and the document are both built from this table,
 // so neither can list an endpoint the other lacks.
@@ -19,7 +21,12 @@ type route struct {
 	Handle handlerFunc
 }
 
+// routes gathers every area's routes; each area keeps its own in its file.
 func routes() []route {
+	return slices.Concat(systemRoutes(), agentRoutes(), keyRoutes())
+}
+
+func systemRoutes() []route {
 	return []route{
 		{Method: "GET", Path: "/health", Summary: "Health check", Tag: "System", Public: true,
 			Responses: map[int]string{200: "Health"}, Handle: (*Server).health},
@@ -29,7 +36,11 @@ func routes() []route {
 			Responses: map[int]string{200: "OpenAPIDocument"}, Handle: (*Server).openapi},
 		{Method: "GET", Path: "/v1", Summary: "API version and endpoint listing", Tag: "System",
 			Responses: map[int]string{200: "APIIndex"}, Handle: (*Server).index},
+	}
+}
 
+func agentRoutes() []route {
+	return []route{
 		{Method: "POST", Path: "/v1/agents", Summary: "Create agent", Tag: "Agents",
 			Request: "AgentInput", Responses: map[int]string{201: "Agent"}, Handle: (*Server).createAgent},
 		{Method: "GET", Path: "/v1/agents", Summary: "List agents", Tag: "Agents",
@@ -42,7 +53,11 @@ func routes() []route {
 			Request: "AgentUpdate", Responses: map[int]string{200: "Agent"}, Handle: (*Server).updateAgent},
 		{Method: "DELETE", Path: "/v1/agents/{id}", Summary: "Delete agent", Tag: "Agents",
 			Responses: map[int]string{204: ""}, Handle: (*Server).deleteAgent},
+	}
+}
 
+func keyRoutes() []route {
+	return []route{
 		{Method: "POST", Path: "/v1/keys", Summary: "Create API key", Tag: "Keys",
 			Request: "KeyInput", Responses: map[int]string{201: "KeyWithSecret"}, Handle: (*Server).createKey},
 		{Method: "GET", Path: "/v1/keys", Summary: "List keys", Tag: "Keys",
