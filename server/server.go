@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-voice/switchboard/actors/keyring"
 	"github.com/switchboard-voice/switchboard/actors/system"
 	"github.com/switchboard-voice/switchboard/config"
+	"github.com/switchboard-voice/switchboard/providers/engines"
 	"github.com/switchboard-voice/switchboard/storage"
 	"github.com/switchboard-voice/switchboard/storage/badger"
 	"github.com/switchboard-voice/switchboard/transport/rest"
@@ -28,12 +29,13 @@ var Version = "dev"
 
 // Server is a running node.
 type Server struct {
-	cfg   config.Config
-	log   *slog.Logger
-	store storage.Store
-	sys   *system.System
-	api   *rest.Server
-	ln    net.Listener
+	cfg     config.Config
+	log     *slog.Logger
+	store   storage.Store
+	engines *engines.Set
+	sys     *system.System
+	api     *rest.Server
+	ln      net.Listener
 
 	// AdminKey is the admin secret created on first start, else "".
 	AdminKey string
@@ -94,6 +96,10 @@ func (s *Server) start() error {
 	}
 	s.AdminKey = secret
 
+	s.engines, err = engines.Open(engines.Options{Log: s.log})
+	if err != nil {
+		return err
+	}
 	s.sys, err = system.Start(system.Config{
 		Agents: agent.Config{IdleTimeout: s.cfg.Agents.IdleTimeout.D(), StoreTimeout: s.cfg.HTTP.RequestTimeout.D()},
 		Keyring: keyring.Config{
@@ -111,7 +117,7 @@ func (s *Server) start() error {
 		ReadTimeout:    s.cfg.HTTP.ReadTimeout.D(),
 		WriteTimeout:   s.cfg.HTTP.WriteTimeout.D(),
 		IdleTimeout:    s.cfg.HTTP.IdleTimeout.D(),
-	}, s.sys, s.log)
+	}, rest.Deps{System: s.sys, Engines: s.engines}, s.log)
 	if err != nil {
 		return err
 	}
@@ -151,5 +157,9 @@ func (s *Server) release() error {
 	if s.sys != nil {
 		s.sys.Stop()
 	}
-	return s.store.Close()
+	var err error
+	if s.engines != nil {
+		err = s.engines.Close()
+	}
+	return errors.Join(err, s.store.Close())
 }

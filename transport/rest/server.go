@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-voice/switchboard/actors"
 	"github.com/switchboard-voice/switchboard/actors/keyring"
 	"github.com/switchboard-voice/switchboard/actors/system"
+	"github.com/switchboard-voice/switchboard/providers/engines"
 	"github.com/switchboard-voice/switchboard/resource"
 )
 
@@ -34,15 +35,22 @@ type Config struct {
 	IdleTimeout    time.Duration
 }
 
+// Deps are what the handlers talk to.
+type Deps struct {
+	System  *system.System
+	Engines *engines.Set
+}
+
 // Server is the REST API over fasthttp.
 type Server struct {
-	cfg    Config
-	sys    *system.System
-	log    *slog.Logger
-	routes []route
-	router *router.Router
-	http   *fasthttp.Server
-	ready  atomic.Bool
+	cfg     Config
+	sys     *system.System
+	engines *engines.Set
+	log     *slog.Logger
+	routes  []route
+	router  *router.Router
+	http    *fasthttp.Server
+	ready   atomic.Bool
 	// document is the encoded OpenAPI document, built once.
 	document []byte
 }
@@ -57,14 +65,14 @@ type call struct {
 type handlerFunc func(s *Server, c *call) (int, any, error)
 
 // New builds the server and its routes.
-func New(cfg Config, sys *system.System, log *slog.Logger) (*Server, error) {
+func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 32 << 20
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 10 * time.Second
 	}
-	s := &Server{cfg: cfg, sys: sys, log: log, router: router.New()}
+	s := &Server{cfg: cfg, sys: deps.System, engines: deps.Engines, log: log, router: router.New()}
 	s.routes = routes()
 	s.router.RedirectTrailingSlash = false
 	s.router.HandleMethodNotAllowed = true
