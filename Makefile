@@ -51,7 +51,7 @@ test: deps lint
 	SWITCHBOARD_REQUIRE_TOOLS=1 go test -timeout 10m $$(go list ./... | grep -v -E '/(actors|transport|server|storage|audio|providers|cmd)(/|$$)')
 
 bench: deps
-	go test -run '^$$' -bench . -benchmem -timeout 30m ./audio/... ./storage/... ./providers/... | tee bench/results/go-bench.txt
+	go test -run '^$$' -bench . -benchmem -timeout 30m ./audio/... ./storage/... ./providers/... ./bench/... | tee bench/results/go-bench.txt
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null; git ls-files --others --exclude-standard '*.go' 2>/dev/null)); \

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -30,10 +31,29 @@ type Config struct {
 	// LogFormat is text or json.
 	LogFormat string `json:"logFormat"`
 	// ShutdownTimeout bounds the drain after the first signal.
-	ShutdownTimeout Duration  `json:"shutdownTimeout"`
-	HTTP            HTTP      `json:"http"`
-	RateLimit       RateLimit `json:"rateLimit"`
-	Agents          Agents    `json:"agents"`
+	ShutdownTimeout Duration `json:"shutdownTimeout"`
+	// PublicURL is the base URL callers and Twilio reach this server at
+	// (behind proxies); empty means "from the request".
+	PublicURL string    `json:"publicUrl"`
+	HTTP      HTTP      `json:"http"`
+	RateLimit RateLimit `json:"rateLimit"`
+	Agents    Agents    `json:"agents"`
+	Twilio    Twilio    `json:"twilio"`
+	Voice     Voice     `json:"voice"`
+}
+
+// Twilio configures the Twilio integration.
+type Twilio struct {
+	// AuthToken validates X-Twilio-Signature on webhooks when set.
+	AuthToken string `json:"authToken"`
+}
+
+// Voice tunes live sessions.
+type Voice struct {
+	MaxCallDuration Duration `json:"maxCallDuration"`
+	SilenceTimeout  Duration `json:"silenceTimeout"`
+	// Record keeps stereo recordings of phone calls.
+	Record bool `json:"record"`
 }
 
 // HTTP tunes the API server.
@@ -74,6 +94,7 @@ func Default() Config {
 		},
 		RateLimit: RateLimit{RequestsPerSecond: 50, Burst: 100},
 		Agents:    Agents{IdleTimeout: Duration(5 * time.Minute)},
+		Voice:     Voice{MaxCallDuration: Duration(30 * time.Minute), SilenceTimeout: Duration(10 * time.Second), Record: true},
 	}
 }
 
@@ -139,6 +160,8 @@ var envVars = []struct {
 	{"SWITCHBOARD_DATA", func(c *Config, v string) error { c.DataDir = v; return nil }},
 	{"SWITCHBOARD_LOG_LEVEL", func(c *Config, v string) error { c.LogLevel = v; return nil }},
 	{"SWITCHBOARD_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
+	{"SWITCHBOARD_PUBLIC_URL", func(c *Config, v string) error { c.PublicURL = v; return nil }},
+	{"SWITCHBOARD_TWILIO_AUTH_TOKEN", func(c *Config, v string) error { c.Twilio.AuthToken = v; return nil }},
 	{"SWITCHBOARD_RATE_LIMIT_RPS", func(c *Config, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
 		c.RateLimit.RequestsPerSecond = f
@@ -175,6 +198,11 @@ func (c *Config) Validate() error {
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		bad("addr", "port must be a number from 0 to 65535")
 	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+			bad("publicUrl", "must be an http(s) URL with a host and no query, such as https://voice.example.com")
+		}
+	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		bad("data", "must name a directory")
 	}
@@ -190,8 +218,10 @@ func (c *Config) Validate() error {
 		"shutdownTimeout": c.ShutdownTimeout, "http.readTimeout": c.HTTP.ReadTimeout,
 		"http.writeTimeout": c.HTTP.WriteTimeout, "http.idleTimeout": c.HTTP.IdleTimeout,
 		"http.requestTimeout": c.HTTP.RequestTimeout, "agents.idleTimeout": c.Agents.IdleTimeout,
+		"voice.maxCallDuration": c.Voice.MaxCallDuration, "voice.silenceTimeout": c.Voice.SilenceTimeout,
 	}
-	for _, name := range []string{"shutdownTimeout", "http.readTimeout", "http.writeTimeout", "http.idleTimeout", "http.requestTimeout", "agents.idleTimeout"} {
+	for _, name := range []string{"shutdownTimeout", "http.readTimeout", "http.writeTimeout", "http.idleTimeout",
+		"http.requestTimeout", "agents.idleTimeout", "voice.maxCallDuration", "voice.silenceTimeout"} {
 		if positive[name] <= 0 {
 			bad(name, "must be a positive duration such as 10s")
 		}

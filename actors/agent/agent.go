@@ -34,7 +34,7 @@ func (a *agentActor) Receive(ctx actor.Context) {
 	case *actor.ReceiveTimeout:
 		ctx.Send(ctx.Parent(), &passivate{name: a.name})
 	case *Create:
-		if err := a.save(msg.OrgID, a.created); err != nil {
+		if err := a.save(msg.OrgID, a.created, true); err != nil {
 			ctx.Respond(err)
 			return
 		}
@@ -89,7 +89,7 @@ func (a *agentActor) update(msg *Update) any {
 	next := *a.state
 	next.AgentSpec = spec
 	next.UpdatedAt = time.Now().UTC()
-	if p := a.save(a.orgID, &next); p != nil {
+	if p := a.save(a.orgID, &next, false); p != nil {
 		return p
 	}
 	a.state = &next
@@ -102,7 +102,7 @@ func (a *agentActor) delete() any {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.StoreTimeout)
 	defer cancel()
-	if err := storage.Delete(ctx, a.store, agentKey(a.orgID, a.id)); err != nil {
+	if err := a.store.Apply(ctx, new(storage.Batch).Delete(agentKey(a.orgID, a.id)).Delete(locatorKey(a.id))); err != nil {
 		a.log.Error("agent_delete_failed", "agent_id", a.id, "err", err)
 		return resource.Internal()
 	}
@@ -112,10 +112,13 @@ func (a *agentActor) delete() any {
 	return &Deleted{ID: a.id}
 }
 
-func (a *agentActor) save(orgID string, ag *resource.Agent) *resource.Problem {
+func (a *agentActor) save(orgID string, ag *resource.Agent, created bool) *resource.Problem {
 	var b storage.Batch
 	if err := b.PutJSON(agentKey(orgID, ag.ID), ag); err != nil {
 		return resource.Internal()
+	}
+	if created {
+		b.Put(locatorKey(ag.ID), []byte(orgID))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.StoreTimeout)
 	defer cancel()

@@ -11,3 +11,7 @@ func collectionKey(orgID, id string) string { return "o/" + orgID + "/collection
 func documentKey(orgID, collectionID, id string) string {
 	return "o/" + orgID + "/doc/" + collectionID + "/" + id
 }
+
+// locatorKey maps an agent ID to its organization, for entry points that
+// know only the agent (a Twilio webhook URL carries just agentId).
+func locatorKey(id string) string { return "agentorg/" + id }

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -54,6 +55,8 @@ func (m *manager) Receive(ctx actor.Context) {
 		ctx.Respond(m.list(msg))
 	case *Provision:
 		ctx.Respond(m.provision(msg))
+	case *Locate:
+		ctx.Respond(m.locate(msg.ID))
 	case *passivate:
 		// Poison, not Stop: messages already forwarded to the actor are
 		// handled before it goes, and none is forwarded after this point.
@@ -166,6 +169,7 @@ func (m *manager) provision(msg *Provision) any {
 	if err := b.PutJSON(agentKey(a.OrganizationID, a.ID), a); err != nil {
 		return resource.Internal()
 	}
+	b.Put(locatorKey(a.ID), []byte(a.OrganizationID))
 	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.StoreTimeout)
 	defer cancel()
 	if err := m.store.Apply(ctx, &b); err != nil {
@@ -173,6 +177,20 @@ func (m *manager) provision(msg *Provision) any {
 		return resource.Internal()
 	}
 	return &Provisioned{Agent: a, Collection: col}
+}
+
+func (m *manager) locate(id string) any {
+	ctx, cancel := context.WithTimeout(context.Background(), m.cfg.StoreTimeout)
+	defer cancel()
+	org, err := m.store.Get(ctx, locatorKey(id))
+	if errors.Is(err, storage.ErrNotFound) {
+		return resource.NotFound("agent")
+	}
+	if err != nil {
+		m.log.Error("agent_locate_failed", "err", err)
+		return resource.Internal()
+	}
+	return &Located{OrgID: string(org)}
 }
 
 func hashHex(h uint64) string {

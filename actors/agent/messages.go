@@ -61,5 +61,11 @@ func (m *Get) target() (string, string)    { return m.OrgID, m.ID }
 func (m *Update) target() (string, string) { return m.OrgID, m.ID }
 func (m *Delete) target() (string, string) { return m.OrgID, m.ID }
 
+// Locate finds the organization of an agent. Answer: *Located.
+type Locate struct{ ID string }
+
+// Located answers Locate.
+type Located struct{ OrgID string }
+
 // passivate is an agent actor's request to be stopped for idleness.
 type passivate struct{ name string }

@@ -163,12 +163,9 @@ func (p *Parser) Parse(msg []byte, out *Inbound) error {
 	return p.parseSlow(msg, out, max)
 }
 
-// reset clears out but keeps what Parse reuses.
+// reset clears in but keeps the payload's storage.
 func (in *Inbound) reset() {
-	*in = Inbound{
-		StreamSID: in.StreamSID,
-		Media:     Media{Track: in.Media.Track, Payload: in.Media.Payload[:0]},
-	}
+	*in = Inbound{Media: Media{Payload: in.Media.Payload[:0]}}
 }
 
 // wire mirrors Twilio's JSON for encoding/json. Numeric-looking fields are
@@ -225,9 +222,7 @@ func (p *Parser) parseSlow(msg []byte, out *Inbound, max int) error {
 	if kind == KindUnknown {
 		return fmt.Errorf("%w: %q", ErrUnknownEvent, w.Event)
 	}
-	if w.StreamSID != out.StreamSID {
-		out.StreamSID = w.StreamSID
-	}
+	out.StreamSID = w.StreamSID
 	out.Seq = seq
 
 	switch kind {
@@ -257,10 +252,8 @@ func (p *Parser) parseSlow(msg []byte, out *Inbound, max int) error {
 		if out.Media.Timestamp, err = optUint("timestamp", m.Timestamp); err != nil {
 			return err
 		}
-		if m.Track != out.Media.Track {
-			out.Media.Track = m.Track
-		}
-		if out.Media.Payload, err = decodePayload(out.Media.Payload[:0], m.Payload, max); err != nil {
+		out.Media.Track = m.Track
+		if out.Media.Payload, err = decodePayload(out.Media.Payload[:0], []byte(m.Payload), max); err != nil {
 			return err
 		}
 	case KindDTMF:
@@ -319,9 +312,9 @@ func isDTMFDigit(c byte) bool {
 	return c >= '0' && c <= '9' || c == '*' || c == '#' || c >= 'A' && c <= 'D'
 }
 
-// decodePayload appends the base64-decoded src to dst[:0], growing dst only
-// when its capacity is too small.
-func decodePayload[T string | []byte](dst []byte, src T, max int) ([]byte, error) {
+// decodePayload decodes base64 src into dst's storage, growing it only when
+// its capacity is too small.
+func decodePayload(dst, src []byte, max int) ([]byte, error) {
 	n := base64.StdEncoding.DecodedLen(len(src))
 	if n > max+2 { // DecodedLen rounds up to a multiple of three
 		return dst[:0], fmt.Errorf("%w: media payload over %d bytes", ErrTooLarge, max)
@@ -329,17 +322,7 @@ func decodePayload[T string | []byte](dst []byte, src T, max int) ([]byte, error
 	if cap(dst) < n {
 		dst = make([]byte, n)
 	}
-	dst = dst[:n]
-	var (
-		m   int
-		err error
-	)
-	switch s := any(src).(type) {
-	case string:
-		m, err = base64.StdEncoding.Decode(dst, []byte(s))
-	case []byte:
-		m, err = base64.StdEncoding.Decode(dst, s)
-	}
+	m, err := base64.StdEncoding.Decode(dst[:n], src)
 	if err != nil {
 		return dst[:0], fmt.Errorf("%w: %w", ErrBadPayload, err)
 	}

@@ -1,0 +1,171 @@
+package media
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/switchboard-voice/switchboard/actors/session"
+	"github.com/switchboard-voice/switchboard/audio/dtmf"
+	"github.com/switchboard-voice/switchboard/audio/frame"
+	"github.com/switchboard-voice/switchboard/audio/resample"
+	"github.com/switchboard-voice/switchboard/audio/vad"
+	"github.com/switchboard-voice/switchboard/providers/stt"
+)
+
+// InboundConfig configures the read side of a connection.
+type InboundConfig struct {
+	// Rate is the caller audio's sample rate.
+	Rate int
+	// STT recognises the caller; Phrases build its domain model.
+	STT     stt.Streamer
+	Phrases []string
+	// Send delivers an event to the session actor.
+	Send func(msg any)
+	// Clock is the session's media clock.
+	Clock func() time.Duration
+	// EndOfSpeech is the silence that ends an utterance (VAD hangover).
+	EndOfSpeech time.Duration
+	// Recorder, when set, records the caller.
+	Recorder *Recorder
+}
+
+// preRoll is how much audio before the VAD onset the recogniser gets: the
+// detector confirms speech a little after it began, and the first phoneme
+// must not be lost.
+const preRoll = 300 * time.Millisecond
+
+// partialEvery is how often (in frames) interim transcripts are polled.
+const partialEvery = 10
+
+// Inbound is the read side of one connection. It is used by one goroutine.
+type Inbound struct {
+	cfg    InboundConfig
+	up     *resample.Resampler // nil at the session rate
+	vad    *vad.Detector
+	dtmf   *dtmf.Detector // nil when the rate has no DTMF detector
+	stream stt.Stream
+
+	frame16 []int16   // the current frame at the session rate
+	ring    [][]int16 // pre-roll frames, oldest first from ringHead
+	ringN   int
+	ring0   int
+	frames  int64
+	pos     time.Duration // stream time processed
+}
+
+// NewInbound prepares the read side; Close releases the recogniser.
+func NewInbound(ctx context.Context, cfg InboundConfig) (*Inbound, error) {
+	if err := frame.CheckRate(cfg.Rate); err != nil {
+		return nil, err
+	}
+	in := &Inbound{cfg: cfg}
+	var err error
+	if cfg.Rate != session.SampleRate {
+		if in.up, err = resample.New(cfg.Rate, session.SampleRate); err != nil {
+			return nil, err
+		}
+	}
+	vc := vad.DefaultConfig(session.SampleRate)
+	if cfg.EndOfSpeech > 0 {
+		vc.MinSilence = cfg.EndOfSpeech
+	}
+	if in.vad, err = vad.New(vc); err != nil {
+		return nil, err
+	}
+	if cfg.Rate == 8000 || cfg.Rate == 16000 {
+		if in.dtmf, err = dtmf.NewDetector(cfg.Rate); err != nil {
+			return nil, err
+		}
+	}
+	in.stream, err = cfg.STT.NewStream(ctx, stt.Config{SampleRate: session.SampleRate, Language: "en-US", Phrases: cfg.Phrases})
+	if err != nil {
+		return nil, fmt.Errorf("media: recogniser: %w", err)
+	}
+	n := frame.SamplesPerFrame(session.SampleRate)
+	in.frame16 = make([]int16, 0, 2*n)
+	slots := int(preRoll / frame.Duration)
+	in.ring = make([][]int16, slots)
+	for i := range in.ring {
+		in.ring[i] = make([]int16, 0, 2*n)
+	}
+	return in, nil
+}
+
+// Frame processes one frame of caller audio at the configured rate.
+func (in *Inbound) Frame(pcm []int16) {
+	now := in.cfg.Clock()
+	if in.cfg.Recorder != nil {
+		in.cfg.Recorder.Caller(now, pcm, in.cfg.Rate)
+	}
+	if in.dtmf != nil {
+		if d, ok := in.dtmf.Process(pcm); ok {
+			in.cfg.Send(&session.DTMF{Digit: d, At: now})
+		}
+	}
+	f := in.frame16[:0]
+	if in.up != nil {
+		f = f[:in.up.MaxOut(len(pcm))]
+		f = f[:in.up.Process(f, pcm)]
+	} else {
+		f = append(f, pcm...)
+	}
+	in.frame16 = f
+	in.pos += frame.DurationOf(len(f), session.SampleRate)
+	in.frames++
+
+	ev := in.vad.Process(f)
+	// Event times are stream times; the session wants the media clock time
+	// at which that audio arrived.
+	at := now - (in.pos - ev.At)
+	switch ev.Kind {
+	case vad.SpeechStart:
+		in.cfg.Send(&session.SpeechStarted{At: at})
+		in.flushPreRoll()
+	case vad.SpeechEnd:
+		in.write(f)
+		in.cfg.Send(&session.SpeechEnded{At: at})
+		res, err := in.stream.Finalize()
+		if err != nil {
+			res = stt.Result{}
+		}
+		in.cfg.Send(&session.Transcript{Text: res.Text, Final: true, Words: res.Words, At: in.cfg.Clock()})
+		return
+	}
+	if in.vad.Speaking() {
+		in.write(f)
+		if in.frames%partialEvery == 0 {
+			if res, ok := in.stream.Partial(); ok && res.Text != "" {
+				in.cfg.Send(&session.Transcript{Text: res.Text, At: now})
+			}
+		}
+		return
+	}
+	in.keep(f)
+}
+
+func (in *Inbound) write(f []int16) {
+	_ = in.stream.Write(f) // a failing recogniser yields empty transcripts
+}
+
+// keep stores a frame in the pre-roll ring.
+func (in *Inbound) keep(f []int16) {
+	slot := (in.ring0 + in.ringN) % len(in.ring)
+	if in.ringN == len(in.ring) {
+		slot = in.ring0
+		in.ring0 = (in.ring0 + 1) % len(in.ring)
+	} else {
+		in.ringN++
+	}
+	in.ring[slot] = append(in.ring[slot][:0], f...)
+}
+
+func (in *Inbound) flushPreRoll() {
+	for i := 0; i < in.ringN; i++ {
+		in.write(in.ring[(in.ring0+i)%len(in.ring)])
+	}
+	in.ringN, in.ring0 = 0, 0
+}
+
+// Close releases the recogniser.
+func (in *Inbound) Close() error { return in.stream.Close() }

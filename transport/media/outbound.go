@@ -1,0 +1,219 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/switchboard-voice/switchboard/actors/session"
+	"github.com/switchboard-voice/switchboard/audio/frame"
+	"github.com/switchboard-voice/switchboard/audio/playout"
+)
+
+// Encoder writes one 20 ms frame of agent audio (at the session rate) to
+// the connection. itemDone lists items whose last sample is in this frame.
+type Encoder interface {
+	WriteFrame(pcm []int16, itemDone []playout.Played) error
+	// WriteControl sends a queued control message (clear, events).
+	WriteControl(msg any) error
+}
+
+// OutboundConfig configures the write side.
+type OutboundConfig struct {
+	Encoder Encoder
+	// Send delivers an event to the session actor.
+	Send     func(msg any)
+	Clock    func() time.Duration
+	Recorder *Recorder
+	// QueueSeconds bounds the agent audio queued ahead of playback.
+	QueueSeconds int
+}
+
+// ErrClosed is returned by Play after the loop ended.
+var ErrClosed = errors.New("media: connection closed")
+
+// Outbound is the write side of one connection: Run is its loop; Play,
+// Clear, Control and Hangup may be called from any goroutine.
+type Outbound struct {
+	cfg   OutboundConfig
+	queue *playout.Queue
+
+	wake     chan struct{} // audio or control waiting
+	mu       sync.Mutex    // guards control, closed, hangup
+	control  []any
+	closed   bool
+	hangup   bool
+	done     chan struct{} // closed when Run returns
+	hungUp   chan struct{} // closed when a hangup has played out
+	hangOnce sync.Once
+}
+
+// NewOutbound prepares the write side.
+func NewOutbound(cfg OutboundConfig) (*Outbound, error) {
+	if cfg.QueueSeconds <= 0 {
+		cfg.QueueSeconds = 60
+	}
+	q, err := playout.New(playout.Config{Capacity: cfg.QueueSeconds * session.SampleRate, MaxItems: 4096})
+	if err != nil {
+		return nil, err
+	}
+	return &Outbound{cfg: cfg, queue: q, wake: make(chan struct{}, 1), done: make(chan struct{}), hungUp: make(chan struct{})}, nil
+}
+
+func (o *Outbound) signal() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Play queues agent audio; it never blocks.
+func (o *Outbound) Play(id uint64, pcm []int16) error {
+	o.mu.Lock()
+	closed := o.closed
+	o.mu.Unlock()
+	if closed {
+		return ErrClosed
+	}
+	if err := o.queue.Enqueue(playout.ItemID(id), pcm); err != nil {
+		return err
+	}
+	o.signal()
+	return nil
+}
+
+// Clear drops queued audio, reports what was played of each item, and
+// queues clearMsg (the transport's "clear" message, or nil) for the socket.
+func (o *Outbound) Clear(clearMsg any) []session.Played {
+	dropped := o.queue.Clear(nil)
+	out := make([]session.Played, len(dropped))
+	for i, p := range dropped {
+		out[i] = session.Played{ID: uint64(p.ID), Samples: p.Samples}
+	}
+	if clearMsg != nil {
+		o.Control(clearMsg)
+	}
+	return out
+}
+
+// Control queues a control message for the socket. Past a bound, the
+// oldest are dropped: a client that does not read loses events, never
+// blocks the session.
+func (o *Outbound) Control(msg any) {
+	o.mu.Lock()
+	if len(o.control) < 256 {
+		o.control = append(o.control, msg)
+	}
+	o.mu.Unlock()
+	o.signal()
+}
+
+// Hangup ends the loop once queued audio has played.
+func (o *Outbound) Hangup() {
+	o.mu.Lock()
+	o.hangup = true
+	o.mu.Unlock()
+	o.signal()
+}
+
+// HungUp is closed when a requested hangup has played out.
+func (o *Outbound) HungUp() <-chan struct{} { return o.hungUp }
+
+// Run paces agent audio to the connection until ctx ends or a write fails.
+// While nothing is queued it sleeps instead of ticking, so idle calls cost
+// nothing; playback restarts on the next frame boundary of a fresh pacer.
+func (o *Outbound) Run(ctx context.Context) error {
+	defer func() {
+		o.mu.Lock()
+		o.closed = true
+		o.mu.Unlock()
+		close(o.done)
+	}()
+	n := frame.SamplesPerFrame(session.SampleRate)
+	buf := make([]int16, n)
+	done := make([]playout.Played, 0, 16)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	var pacer *frame.Pacer
+	var current playout.ItemID
+	var started bool
+	for {
+		if err := o.flushControl(); err != nil {
+			return err
+		}
+		if o.queue.Len() == 0 {
+			pacer = nil
+			if o.hangupRequested() {
+				o.hangOnce.Do(func() { close(o.hungUp) })
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-o.wake:
+				continue
+			}
+		}
+		if pacer == nil {
+			pacer, _ = frame.NewPacer(o.cfg.Clock(), frame.Duration)
+		}
+		if wait := pacer.Wait(o.cfg.Clock()); wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-timer.C:
+			case <-o.wake:
+				if !timer.Stop() {
+					<-timer.C
+				}
+				continue // a control message or a clear: handle it first
+			}
+		}
+		if cur, ok := o.queue.Current(); ok && (!started || cur.ID != current) {
+			current, started = cur.ID, true
+			o.cfg.Send(&session.ItemSent{ID: uint64(cur.ID), First: true, At: o.cfg.Clock()})
+		}
+		audio, finished := o.queue.Pull(buf, done[:0])
+		now := o.cfg.Clock()
+		pacer.Sent(now)
+		if audio == 0 && len(finished) == 0 {
+			continue
+		}
+		if o.cfg.Recorder != nil {
+			o.cfg.Recorder.Agent(now, buf[:audio], session.SampleRate)
+		}
+		if err := o.cfg.Encoder.WriteFrame(buf, finished); err != nil {
+			return err
+		}
+		for _, p := range finished {
+			o.cfg.Send(&session.ItemPlayed{ID: uint64(p.ID), At: now})
+			if p.ID == current {
+				started = false
+			}
+		}
+	}
+}
+
+func (o *Outbound) hangupRequested() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.hangup
+}
+
+func (o *Outbound) flushControl() error {
+	o.mu.Lock()
+	msgs := o.control
+	o.control = nil
+	o.mu.Unlock()
+	for _, m := range msgs {
+		if err := o.cfg.Encoder.WriteControl(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Done is closed when Run has returned.
+func (o *Outbound) Done() <-chan struct{} { return o.done }

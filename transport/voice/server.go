@@ -1,0 +1,190 @@
+package voice
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+	"github.com/fasthttp/websocket"
+
+	"github.com/switchboard-voice/switchboard/actors"
+	"github.com/switchboard-voice/switchboard/actors/agent"
+	"github.com/switchboard-voice/switchboard/actors/session"
+	"github.com/switchboard-voice/switchboard/providers/engines"
+	"github.com/switchboard-voice/switchboard/resource"
+	"github.com/switchboard-voice/switchboard/storage"
+)
+
+// Config tunes voice sessions.
+type Config struct {
+	// TokenSecret signs the short-lived session tokens of Twilio streams.
+	TokenSecret []byte
+	// MaxDuration ends any call.
+	MaxDuration time.Duration
+	// SilenceTimeout reprompts a silent caller.
+	SilenceTimeout time.Duration
+	// Record keeps a stereo recording of phone calls.
+	Record bool
+}
+
+// Deps are the parts of the node a voice server uses.
+type Deps struct {
+	Root     *actor.RootContext
+	Agents   *actor.PID
+	Sessions *actor.PID
+	Engines  *engines.Set
+	Store    storage.Store
+	Log      *slog.Logger
+}
+
+// Server serves voice WebSockets.
+type Server struct {
+	cfg  Config
+	deps Deps
+
+	mu       sync.Mutex // guards conns and closing
+	conns    map[*websocket.Conn]struct{}
+	closing  bool
+	sessions sync.WaitGroup
+}
+
+// New returns a voice server.
+func New(cfg Config, deps Deps) *Server {
+	if cfg.MaxDuration <= 0 {
+		cfg.MaxDuration = 30 * time.Minute
+	}
+	return &Server{cfg: cfg, deps: deps, conns: map[*websocket.Conn]struct{}{}}
+}
+
+// track registers a live connection; it refuses new ones during shutdown.
+func (s *Server) track(c *websocket.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	s.sessions.Add(1)
+	return true
+}
+
+func (s *Server) untrack(c *websocket.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+	s.sessions.Done()
+}
+
+// Shutdown closes every live voice connection (going away) and waits, within
+// ctx, for their sessions to end and be stored.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	for c := range s.conns {
+		_ = c.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
+		_ = c.Close()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.sessions.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Live returns the number of open voice connections.
+func (s *Server) Live() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+// loadAgent asks the agent's actor for its definition.
+func (s *Server) loadAgent(orgID, agentID string) (*resource.Agent, error) {
+	return actors.Ask[*resource.Agent](s.deps.Root, s.deps.Agents, &agent.Get{OrgID: orgID, ID: agentID}, 5*time.Second)
+}
+
+// spawn starts the session actor.
+func (s *Server) spawn(cfg session.Config) (*actor.PID, error) {
+	res, err := s.deps.Root.RequestFuture(s.deps.Sessions, &session.Spawn{Config: cfg}, 5*time.Second).Result()
+	if err != nil {
+		return nil, err
+	}
+	switch v := res.(type) {
+	case *actor.PID:
+		return v, nil
+	case error:
+		return nil, v
+	}
+	return nil, errors.New("voice: unexpected spawn reply")
+}
+
+// mailbox delivers media events to a session whose PID is known only after
+// the media loops exist.
+type mailbox struct {
+	root  *actor.RootContext
+	mu    sync.Mutex // guards pid and early
+	pid   *actor.PID
+	early []any
+}
+
+func (m *mailbox) send(msg any) {
+	m.mu.Lock()
+	if m.pid == nil {
+		m.early = append(m.early, msg)
+		m.mu.Unlock()
+		return
+	}
+	pid := m.pid
+	m.mu.Unlock()
+	m.root.Send(pid, msg)
+}
+
+func (m *mailbox) bind(pid *actor.PID) {
+	m.mu.Lock()
+	m.pid = pid
+	early := m.early
+	m.early = nil
+	m.mu.Unlock()
+	for _, msg := range early {
+		m.root.Send(pid, msg)
+	}
+}
+
+// phrases are what the caller is likely to say to this agent: they build
+// the recogniser's domain model.
+func phrases(a *resource.Agent) []string {
+	out := []string{a.Prompt, a.FirstMessage}
+	out = append(out, a.Turn.Backchannels...)
+	out = append(out, commonPhrases...)
+	if p, ok := a.Metadata["phrases"].([]any); ok {
+		for _, v := range p {
+			if s, ok := v.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	var clean []string
+	for _, p := range out {
+		if p = strings.TrimSpace(p); p != "" {
+			clean = append(clean, p)
+		}
+	}
+	return clean
+}
+
+// commonPhrases are said on nearly every call.
+var commonPhrases = []string{
+	"yes", "no", "yes please", "no thank you", "thank you", "thanks", "goodbye", "bye", "hello", "hi",
+	"that's all", "can you repeat that", "I don't know", "I would like to", "can I speak to a person",
+	"what are your opening hours", "how much does it cost", "where are you located",
+	"one two three four five six seven eight nine zero",
+}

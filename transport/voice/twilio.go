@@ -1,0 +1,278 @@
+package voice
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/fasthttp/websocket"
+
+	"github.com/switchboard-voice/switchboard/actors/session"
+	"github.com/switchboard-voice/switchboard/audio/g711"
+	"github.com/switchboard-voice/switchboard/audio/playout"
+	"github.com/switchboard-voice/switchboard/audio/resample"
+	"github.com/switchboard-voice/switchboard/resource"
+	"github.com/switchboard-voice/switchboard/transport/media"
+	"github.com/switchboard-voice/switchboard/transport/twilio"
+	"github.com/switchboard-voice/switchboard/transport/twilio/mediastream"
+)
+
+// Twilio's stream is μ-law at 8 kHz in 20 ms chunks.
+const (
+	twilioRate  = 8000
+	twilioFrame = 160
+	// startTimeout bounds the wait for the start message.
+	startTimeout = 10 * time.Second
+	// idleTimeout closes a stream that stops sending: Twilio sends media
+	// continuously, so a silent socket is a dead one.
+	idleTimeout  = 30 * time.Second
+	writeTimeout = 5 * time.Second
+)
+
+// ServeTwilio runs one Twilio media stream on an upgraded connection.
+func (s *Server) ServeTwilio(conn *websocket.Conn) {
+	if !s.track(conn) {
+		_ = conn.Close()
+		return
+	}
+	defer s.untrack(conn)
+	defer conn.Close()
+	conn.SetReadLimit(mediastream.DefaultMaxPayload*2 + 8<<10)
+	log := s.deps.Log.With("transport", "twilio")
+
+	var parser mediastream.Parser
+	var msg mediastream.Inbound
+	_ = conn.SetReadDeadline(time.Now().Add(startTimeout))
+	for msg.Event != mediastream.KindStart {
+		kind, data, err := conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		if kind != websocket.TextMessage {
+			closeWith(conn, websocket.CloseUnsupportedData, "text frames only")
+			return
+		}
+		if err := parser.Parse(data, &msg); err != nil {
+			log.Debug("twilio_message_skipped", "err", err)
+			continue // media before start, unknown events: nothing to do yet
+		}
+	}
+	claims, err := twilio.ParseToken(s.cfg.TokenSecret, msg.Start.CustomParameters[twilio.TokenParam], time.Now())
+	if err != nil {
+		log.Warn("twilio_stream_refused", "err", err)
+		closeWith(conn, websocket.ClosePolicyViolation, "invalid session token")
+		return
+	}
+	ag, err := s.loadAgent(claims.OrgID, claims.AgentID)
+	if err != nil {
+		log.Warn("twilio_agent_unavailable", "agent_id", claims.AgentID, "err", err)
+		closeWith(conn, websocket.ClosePolicyViolation, "agent not found")
+		return
+	}
+	streamSID := msg.StreamSID
+	call := &twilioCall{
+		server: s, conn: conn, streamSID: streamSID, log: log,
+		claims: claims, callSID: msg.Start.CallSID, agent: ag,
+	}
+	call.run(&parser, &msg)
+}
+
+type twilioCall struct {
+	server    *Server
+	conn      *websocket.Conn
+	streamSID string
+	log       interface {
+		Warn(string, ...any)
+		Debug(string, ...any)
+	}
+	claims  twilio.Claims
+	callSID string
+	agent   *resource.Agent
+}
+
+func (c *twilioCall) run(parser *mediastream.Parser, msg *mediastream.Inbound) {
+	s := c.server
+	start := time.Now()
+	clock := func() time.Duration { return time.Since(start) }
+	box := &mailbox{root: s.deps.Root}
+	var rec *media.Recorder
+	if s.cfg.Record {
+		rec = media.NewRecorder(twilioRate, s.cfg.MaxDuration)
+	}
+	enc, err := newTwilioEncoder(c.conn, c.streamSID)
+	if err != nil {
+		return
+	}
+	out, err := media.NewOutbound(media.OutboundConfig{Encoder: enc, Send: box.send, Clock: clock, Recorder: rec})
+	if err != nil {
+		return
+	}
+	rec16 := func() ([]byte, error) { return nil, errors.New("not recorded") }
+	if rec != nil {
+		rec16 = rec.WAV
+	}
+	stt, err := s.deps.Engines.Recognizer(c.agent.STT.Provider)
+	if err != nil {
+		c.log.Warn("twilio_stt_unavailable", "err", err)
+		closeWith(c.conn, websocket.CloseInternalServerErr, "speech recognition unavailable")
+		return
+	}
+	synth, err1 := s.deps.Engines.Synthesizer(c.agent.Voice.Provider)
+	model, err2 := s.deps.Engines.Model(c.agent.LLM.Provider)
+	if err := errors.Join(err1, err2); err != nil {
+		c.log.Warn("twilio_engine_unavailable", "err", err)
+		closeWith(c.conn, websocket.CloseInternalServerErr, "engine unavailable")
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	in, err := media.NewInbound(ctx, media.InboundConfig{
+		Rate: twilioRate, STT: stt, Phrases: phrases(c.agent), Send: box.send, Clock: clock,
+		EndOfSpeech: time.Duration(c.agent.Turn.EndpointingMs) * time.Millisecond, Recorder: rec,
+	})
+	if err != nil {
+		c.log.Warn("twilio_inbound_failed", "err", err)
+		closeWith(c.conn, websocket.CloseInternalServerErr, "speech recognition unavailable")
+		return
+	}
+	defer in.Close()
+	sessionID := resource.NewID(resource.PrefixSession)
+	pid, err := s.spawn(session.Config{
+		OrgID: c.claims.OrgID, SessionID: sessionID, CallID: resource.NewID(resource.PrefixCall),
+		Channel: resource.ChannelPhone, Agent: *c.agent, TTS: synth, LLM: model, Store: s.deps.Store,
+		Port: &twilioPort{out: out}, Log: s.deps.Log, Clock: clock, SilenceTimeout: s.cfg.SilenceTimeout,
+		MaxDuration: s.cfg.MaxDuration, Recording: rec16,
+	})
+	if err != nil {
+		c.log.Warn("twilio_session_failed", "err", err)
+		closeWith(c.conn, websocket.CloseInternalServerErr, "session unavailable")
+		return
+	}
+	box.bind(pid)
+
+	writerDone := make(chan error, 1)
+	go func() {
+		err := out.Run(ctx)
+		writerDone <- err
+		// The agent hung up (or the socket broke): end the stream, which
+		// also ends the read loop below.
+		closeWith(c.conn, websocket.CloseNormalClosure, "call ended")
+	}()
+
+	reason := c.readLoop(parser, msg, in, box)
+	box.send(&session.Hangup{Reason: reason})
+	cancel()
+	<-writerDone
+}
+
+// readLoop feeds caller audio to the inbound pipeline until the stream stops.
+func (c *twilioCall) readLoop(parser *mediastream.Parser, msg *mediastream.Inbound, in *media.Inbound, box *mailbox) string {
+	pcm := make([]int16, twilioFrame)
+	var pending []byte // μ-law not yet making up a whole frame
+	for {
+		_ = c.conn.SetReadDeadline(time.Now().Add(idleTimeout))
+		kind, data, err := c.conn.ReadMessage()
+		if err != nil {
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) {
+				return "closed"
+			}
+			return "disconnected"
+		}
+		if kind != websocket.TextMessage {
+			closeWith(c.conn, websocket.CloseUnsupportedData, "text frames only")
+			return "protocol_error"
+		}
+		if err := parser.Parse(data, msg); err != nil {
+			continue // bad base64, oversized or unknown events are dropped
+		}
+		switch msg.Event {
+		case mediastream.KindMedia:
+			if msg.Media.Track != "" && msg.Media.Track != "inbound" {
+				continue
+			}
+			pending = append(pending, msg.Media.Payload...)
+			for len(pending) >= twilioFrame {
+				g711.DecodeULaw(pcm, pending[:twilioFrame])
+				in.Frame(pcm)
+				pending = pending[twilioFrame:]
+			}
+			if len(pending) == 0 {
+				pending = pending[:0:cap(pending)]
+			}
+		case mediastream.KindDTMF:
+			box.send(&session.DTMF{Digit: msg.DTMF})
+		case mediastream.KindStop:
+			return "stop"
+		}
+	}
+}
+
+// twilioPort is the session's Port on a Twilio stream.
+type twilioPort struct{ out *media.Outbound }
+
+type clearMsg struct{}
+
+func (p *twilioPort) Play(id uint64, pcm []int16) error { return p.out.Play(id, pcm) }
+func (p *twilioPort) Clear() []session.Played           { return p.out.Clear(clearMsg{}) }
+func (p *twilioPort) Notify(session.Event)              {} // Twilio has no such events
+func (p *twilioPort) Hangup()                           { p.out.Hangup() }
+
+// twilioEncoder turns agent frames into Twilio media messages, with a mark
+// after each finished item so Twilio reports when it was played.
+type twilioEncoder struct {
+	conn      *websocket.Conn
+	streamSID string
+	down      *resample.Resampler
+	pcm8      []int16
+	mulaw     []byte
+	buf       []byte
+}
+
+func newTwilioEncoder(conn *websocket.Conn, streamSID string) (*twilioEncoder, error) {
+	down, err := resample.New(session.SampleRate, twilioRate)
+	if err != nil {
+		return nil, err
+	}
+	return &twilioEncoder{
+		conn: conn, streamSID: streamSID, down: down,
+		pcm8: make([]int16, down.MaxOut(session.SampleRate/50)), mulaw: make([]byte, twilioFrame*2),
+		buf: make([]byte, 0, mediastream.MediaLen(streamSID, twilioFrame*2)),
+	}, nil
+}
+
+func (e *twilioEncoder) WriteFrame(pcm []int16, done []playout.Played) error {
+	n := e.down.Process(e.pcm8, pcm)
+	g711.EncodeULaw(e.mulaw[:n], e.pcm8[:n])
+	e.buf = mediastream.AppendMedia(e.buf[:0], e.streamSID, e.mulaw[:n])
+	if err := e.write(e.buf); err != nil {
+		return err
+	}
+	for _, d := range done {
+		e.buf = mediastream.AppendMark(e.buf[:0], e.streamSID, strconv.FormatUint(uint64(d.ID), 10))
+		if err := e.write(e.buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *twilioEncoder) WriteControl(msg any) error {
+	if _, ok := msg.(clearMsg); ok {
+		e.buf = mediastream.AppendClear(e.buf[:0], e.streamSID)
+		return e.write(e.buf)
+	}
+	return nil
+}
+
+func (e *twilioEncoder) write(b []byte) error {
+	_ = e.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	return e.conn.WriteMessage(websocket.TextMessage, b)
+}
+
+// closeWith sends a close frame with a reason and closes the socket.
+func closeWith(conn *websocket.Conn, code int, reason string) {
+	_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+	_ = conn.Close()
+}
