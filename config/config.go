@@ -40,6 +40,35 @@ type Config struct {
 	Agents    Agents    `json:"agents"`
 	Twilio    Twilio    `json:"twilio"`
 	Voice     Voice     `json:"voice"`
+	Providers Providers `json:"providers"`
+	Sim       Sim       `json:"sim"`
+}
+
+// Providers holds cloud provider credentials; an engine joins when its key
+// is set. Keys are secrets: they are never logged or returned.
+type Providers struct {
+	OpenAI     Provider `json:"openai"`
+	Anthropic  Provider `json:"anthropic"`
+	Deepgram   Provider `json:"deepgram"`
+	ElevenLabs Provider `json:"elevenlabs"`
+}
+
+// Provider is one cloud provider's settings.
+type Provider struct {
+	APIKey  string `json:"apiKey"`
+	BaseURL string `json:"baseUrl"`
+	Model   string `json:"model"`
+}
+
+// Sim sets the latencies of the "sim" provider set that load tests use.
+type Sim struct {
+	TTSFirstChunk   Duration `json:"ttsFirstChunk"`
+	STTFinalLatency Duration `json:"sttFinalLatency"`
+	LLMFirstToken   Duration `json:"llmFirstToken"`
+	// Script is what every simulated recogniser "hears", in turn.
+	Script []string `json:"script"`
+	// Reply is what the simulated model answers.
+	Reply string `json:"reply"`
 }
 
 // Twilio configures the Twilio integration.
@@ -95,6 +124,12 @@ func Default() Config {
 		RateLimit: RateLimit{RequestsPerSecond: 50, Burst: 100},
 		Agents:    Agents{IdleTimeout: Duration(5 * time.Minute)},
 		Voice:     Voice{MaxCallDuration: Duration(30 * time.Minute), SilenceTimeout: Duration(10 * time.Second), Record: true},
+		Sim: Sim{
+			TTSFirstChunk: Duration(20 * time.Millisecond), STTFinalLatency: Duration(30 * time.Millisecond),
+			LLMFirstToken: Duration(50 * time.Millisecond),
+			Script:        []string{"hello I would like to check my appointment", "thank you goodbye"},
+			Reply:         "Sure, I can help with that. Your appointment is on Monday at ten.",
+		},
 	}
 }
 
@@ -162,6 +197,11 @@ var envVars = []struct {
 	{"SWITCHBOARD_LOG_FORMAT", func(c *Config, v string) error { c.LogFormat = v; return nil }},
 	{"SWITCHBOARD_PUBLIC_URL", func(c *Config, v string) error { c.PublicURL = v; return nil }},
 	{"SWITCHBOARD_TWILIO_AUTH_TOKEN", func(c *Config, v string) error { c.Twilio.AuthToken = v; return nil }},
+	{"SWITCHBOARD_OPENAI_API_KEY", func(c *Config, v string) error { c.Providers.OpenAI.APIKey = v; return nil }},
+	{"SWITCHBOARD_OPENAI_BASE_URL", func(c *Config, v string) error { c.Providers.OpenAI.BaseURL = v; return nil }},
+	{"SWITCHBOARD_ANTHROPIC_API_KEY", func(c *Config, v string) error { c.Providers.Anthropic.APIKey = v; return nil }},
+	{"SWITCHBOARD_DEEPGRAM_API_KEY", func(c *Config, v string) error { c.Providers.Deepgram.APIKey = v; return nil }},
+	{"SWITCHBOARD_ELEVENLABS_API_KEY", func(c *Config, v string) error { c.Providers.ElevenLabs.APIKey = v; return nil }},
 	{"SWITCHBOARD_RATE_LIMIT_RPS", func(c *Config, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
 		c.RateLimit.RequestsPerSecond = f

@@ -8,12 +8,20 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/switchboard-voice/switchboard/providers/llm"
+	"github.com/switchboard-voice/switchboard/providers/llm/anthropic"
+	llmopenai "github.com/switchboard-voice/switchboard/providers/llm/openai"
+	"github.com/switchboard-voice/switchboard/providers/sim"
 	"github.com/switchboard-voice/switchboard/providers/stt"
+	"github.com/switchboard-voice/switchboard/providers/stt/deepgram"
+	sttopenai "github.com/switchboard-voice/switchboard/providers/stt/openai"
 	"github.com/switchboard-voice/switchboard/providers/stt/pocketsphinx"
 	"github.com/switchboard-voice/switchboard/providers/tts"
+	"github.com/switchboard-voice/switchboard/providers/tts/elevenlabs"
 	"github.com/switchboard-voice/switchboard/providers/tts/flite"
+	ttsopenai "github.com/switchboard-voice/switchboard/providers/tts/openai"
 )
 
 // ErrUnknownProvider is returned for a provider name with no engine here.
@@ -34,6 +42,20 @@ type Options struct {
 	Log *slog.Logger
 	// MaxSTTStreams caps concurrent embedded recognisers (0: engine default).
 	MaxSTTStreams int
+	// Cloud credentials; an engine is added when its key is set.
+	OpenAI, Anthropic, Deepgram, ElevenLabs Cloud
+	// Sim configures the simulated set for load tests.
+	Sim SimOptions
+}
+
+// Cloud is one provider's credentials and endpoint.
+type Cloud struct{ APIKey, BaseURL, Model string }
+
+// SimOptions are the latencies and script of the simulated providers.
+type SimOptions struct {
+	TTSFirstChunk, STTFinal, LLMFirstToken time.Duration
+	Script                                 []string
+	Reply                                  string
 }
 
 // Open starts the embedded engines.
@@ -50,6 +72,31 @@ func Open(opts Options) (*Set, error) {
 	}
 	s.STT["local"] = rec
 	s.closers = append(s.closers, rec.Close)
+
+	// The simulated set fabricates audio and text with set latencies, so
+	// load tests measure the engine rather than the speech engines.
+	s.TTS["sim"] = sim.NewTTS(sim.TTSConfig{FirstChunk: opts.Sim.TTSFirstChunk})
+	s.STT["sim"] = sim.NewSTT(sim.STTConfig{Script: opts.Sim.Script, FinalLatency: opts.Sim.STTFinal})
+	s.LLM["sim"] = sim.NewLLM(sim.LLMConfig{Reply: opts.Sim.Reply, FirstToken: opts.Sim.LLMFirstToken})
+
+	if c := opts.OpenAI; c.APIKey != "" {
+		s.LLM["openai"] = llmopenai.New(llmopenai.Config{APIKey: c.APIKey, BaseURL: c.BaseURL, Model: c.Model, Logger: opts.Log})
+		s.TTS["openai"] = ttsopenai.New(ttsopenai.Config{APIKey: c.APIKey, BaseURL: c.BaseURL, Logger: opts.Log})
+		s.STT["openai"] = sttopenai.New(sttopenai.Config{APIKey: c.APIKey, BaseURL: c.BaseURL, Logger: opts.Log})
+	}
+	if c := opts.Anthropic; c.APIKey != "" {
+		s.LLM["anthropic"] = anthropic.New(anthropic.Config{APIKey: c.APIKey, BaseURL: c.BaseURL, Model: c.Model, Logger: opts.Log})
+	}
+	if c := opts.Deepgram; c.APIKey != "" {
+		s.STT["deepgram"] = deepgram.New(deepgram.Config{APIKey: c.APIKey, BaseURL: c.BaseURL, Model: c.Model, Logger: opts.Log})
+	}
+	if c := opts.ElevenLabs; c.APIKey != "" {
+		el, err := elevenlabs.New(elevenlabs.Config{APIKey: c.APIKey, BaseURL: c.BaseURL, ModelID: c.Model, Logger: opts.Log})
+		if err != nil {
+			return nil, fmt.Errorf("engines: elevenlabs: %w", err)
+		}
+		s.TTS["elevenlabs"] = el
+	}
 	return s, nil
 }
 
