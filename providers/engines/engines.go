@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard-voice/switchboard/providers/llm"
 	"github.com/switchboard-voice/switchboard/providers/llm/anthropic"
+	"github.com/switchboard-voice/switchboard/providers/llm/local"
 	llmopenai "github.com/switchboard-voice/switchboard/providers/llm/openai"
 	"github.com/switchboard-voice/switchboard/providers/sim"
 	"github.com/switchboard-voice/switchboard/providers/stt"
@@ -72,6 +73,9 @@ func Open(opts Options) (*Set, error) {
 	}
 	s.STT["local"] = rec
 	s.closers = append(s.closers, rec.Close)
+	// The built-in dialog engine: rule-based, no model weights. Knowledge
+	// reaches it as passages in the system prompt.
+	s.LLM["local"] = local.New(local.Options{Logger: opts.Log})
 
 	// The simulated set fabricates audio and text with set latencies, so
 	// load tests measure the engine rather than the speech engines.
