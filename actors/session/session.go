@@ -10,6 +10,7 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/switchboard-voice/switchboard/providers/llm"
+	"github.com/switchboard-voice/switchboard/providers/llm/local"
 	"github.com/switchboard-voice/switchboard/providers/tts"
 	"github.com/switchboard-voice/switchboard/resource"
 	"github.com/switchboard-voice/switchboard/storage"
@@ -41,6 +42,9 @@ type Config struct {
 	// Recording, when set, returns the call's stereo WAV to store at the
 	// end under the call ID.
 	Recording func() ([]byte, error)
+	// Knowledge, when set, retrieves passages for what the caller said;
+	// they reach the model in the system prompt.
+	Knowledge func(ctx context.Context, query string) ([]local.Passage, error)
 }
 
 // ToolRunner runs a tool call and returns its result as text (JSON).
@@ -324,8 +328,19 @@ func (s *session) userTurn(text string, start, end time.Duration) {
 		Role: "user", Text: text, StartMs: int64(ms(start)), EndMs: int64(ms(end)),
 	})
 	history := s.history()
-	model, tools, runner := s.cfg.LLM, s.tools(), s.cfg.Tools
-	s.beginReply(func(r *reply) { r.generate(model, history, tools, runner) }, false)
+	model, tools, runner, know := s.cfg.LLM, s.tools(), s.cfg.Tools, s.cfg.Knowledge
+	a := s.cfg.Agent
+	s.beginReply(func(r *reply) {
+		if know != nil {
+			// Retrieval runs in the reply, off the mailbox; the model sees
+			// the passages most related to what was just said.
+			passages, err := know(r.ctx, text)
+			if err == nil && len(passages) > 0 {
+				history[0].Content = local.FormatSystemPrompt(a.Prompt, a.Variables, passages)
+			}
+		}
+		r.generate(model, history, tools, runner)
+	}, false)
 	s.state = thinking
 }
 

@@ -3,6 +3,7 @@
 //
 //	switchboard serve [--addr HOST:PORT] [--data DIR] [--config FILE] [--log-level LEVEL]
 //	switchboard org create NAME [--data DIR]
+//	switchboard call --url URL --agent ID [--say TEXT ...]
 //	switchboard version
 package main
 
@@ -29,6 +30,7 @@ func main() {
 const usage = `usage:
   switchboard serve [--addr HOST:PORT] [--data DIR] [--config FILE] [--log-level LEVEL]
   switchboard org create NAME [--data DIR]
+  switchboard call --url URL (--agent ID | --instance ID | --to NUMBER) [--say TEXT ...] [--voice flite-slt] [--auth-token T] [--record FILE.wav]
   switchboard version
 `
 
@@ -46,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		return orgCreate(args[2:], stdout, stderr)
+	case "call":
+		return callCommand(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, server.Version)
 		return 0

@@ -154,7 +154,7 @@ func (s *Server) ServeDirect(conn *websocket.Conn, orgID string, ag *resource.Ag
 	pid, err := s.spawn(session.Config{
 		OrgID: orgID, SessionID: sessionID, Channel: resource.ChannelWeb, Agent: *ag,
 		TTS: synth, LLM: model, Store: s.deps.Store, Port: &directPort{out: out}, Log: s.deps.Log, Clock: clock,
-		SilenceTimeout: s.cfg.SilenceTimeout, MaxDuration: s.cfg.MaxDuration,
+		SilenceTimeout: s.cfg.SilenceTimeout, MaxDuration: s.cfg.MaxDuration, Knowledge: s.knowledge(orgID, ag),
 	})
 	if err != nil {
 		closeWith(conn, websocket.CloseInternalServerErr, "session unavailable")

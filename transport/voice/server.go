@@ -13,8 +13,10 @@ import (
 
 	"github.com/switchboard-voice/switchboard/actors"
 	"github.com/switchboard-voice/switchboard/actors/agent"
+	"github.com/switchboard-voice/switchboard/actors/collection"
 	"github.com/switchboard-voice/switchboard/actors/session"
 	"github.com/switchboard-voice/switchboard/providers/engines"
+	"github.com/switchboard-voice/switchboard/providers/llm/local"
 	"github.com/switchboard-voice/switchboard/resource"
 	"github.com/switchboard-voice/switchboard/storage"
 )
@@ -33,12 +35,13 @@ type Config struct {
 
 // Deps are the parts of the node a voice server uses.
 type Deps struct {
-	Root     *actor.RootContext
-	Agents   *actor.PID
-	Sessions *actor.PID
-	Engines  *engines.Set
-	Store    storage.Store
-	Log      *slog.Logger
+	Root        *actor.RootContext
+	Agents      *actor.PID
+	Sessions    *actor.PID
+	Collections *actor.PID
+	Engines     *engines.Set
+	Store       storage.Store
+	Log         *slog.Logger
 }
 
 // Server serves voice WebSockets.
@@ -156,6 +159,26 @@ func (m *mailbox) bind(pid *actor.PID) {
 	m.mu.Unlock()
 	for _, msg := range early {
 		m.root.Send(pid, msg)
+	}
+}
+
+// knowledge searches the agent's collection, if it has one.
+func (s *Server) knowledge(orgID string, a *resource.Agent) func(context.Context, string) ([]local.Passage, error) {
+	if a.CollectionID == "" || s.deps.Collections == nil {
+		return nil
+	}
+	colID := a.CollectionID
+	return func(ctx context.Context, query string) ([]local.Passage, error) {
+		res, err := actors.Ask[*collection.SearchResult](s.deps.Root, s.deps.Collections,
+			&collection.Search{OrgID: orgID, ID: colID, Query: query, TopK: 3}, 5*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]local.Passage, len(res.Hits))
+		for i, h := range res.Hits {
+			out[i] = local.Passage{Title: h.Title, Text: h.Text, DocumentID: h.DocumentID, Score: h.Score}
+		}
+		return out, nil
 	}
 }
 

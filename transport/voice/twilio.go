@@ -142,7 +142,7 @@ func (c *twilioCall) run(parser *mediastream.Parser, msg *mediastream.Inbound) {
 		OrgID: c.claims.OrgID, SessionID: sessionID, CallID: resource.NewID(resource.PrefixCall),
 		Channel: resource.ChannelPhone, Agent: *c.agent, TTS: synth, LLM: model, Store: s.deps.Store,
 		Port: &twilioPort{out: out}, Log: s.deps.Log, Clock: clock, SilenceTimeout: s.cfg.SilenceTimeout,
-		MaxDuration: s.cfg.MaxDuration, Recording: rec16,
+		MaxDuration: s.cfg.MaxDuration, Recording: rec16, Knowledge: s.knowledge(c.claims.OrgID, c.agent),
 	})
 	if err != nil {
 		c.log.Warn("twilio_session_failed", "err", err)
