@@ -13,7 +13,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 # Debian packages the build and the tests need: Opus (cgo), the embedded
 # speech engines, and the command-line tools tests cross-check against.
 APT_PACKAGES := pkg-config libopus-dev libopusfile-dev flite flite1-dev \
-	libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us sox opus-tools
+	libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us sox opus-tools libmp3lame-dev
 
 # Packages where concurrency lives run under the race detector.
 RACE_PKGS := ./actors/... ./transport/... ./server/... ./storage/... ./audio/... ./providers/... ./cmd/...

@@ -92,7 +92,8 @@ func TestOpenAPIValidates(t *testing.T) {
 	if err := os.WriteFile(path, res.Body, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "lint", "--max-problems=50", path)
+	config, _ := filepath.Abs("../tools/node/redocly.yaml")
+	cmd := exec.Command(bin, "lint", "--config", config, "--max-problems=50", path)
 	cmd.Env = append(os.Environ(), "REDOCLY_TELEMETRY=off", "REDOCLY_SUPPRESS_UPDATE_NOTICE=true")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -6,22 +6,27 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/switchboard-voice/switchboard/actors/agent"
+	"github.com/switchboard-voice/switchboard/actors/collection"
 	"github.com/switchboard-voice/switchboard/actors/keyring"
 	"github.com/switchboard-voice/switchboard/actors/system"
 	"github.com/switchboard-voice/switchboard/config"
+	"github.com/switchboard-voice/switchboard/egress"
 	"github.com/switchboard-voice/switchboard/providers/engines"
 	"github.com/switchboard-voice/switchboard/storage"
 	"github.com/switchboard-voice/switchboard/storage/badger"
 	"github.com/switchboard-voice/switchboard/transport/rest"
+	"github.com/switchboard-voice/switchboard/transport/voice"
 )
 
 // Version is the build's version, set with -ldflags "-X …server.Version=…".
@@ -34,6 +39,7 @@ type Server struct {
 	store   storage.Store
 	engines *engines.Set
 	sys     *system.System
+	voice   *voice.Server
 	api     *rest.Server
 	ln      net.Listener
 
@@ -96,7 +102,19 @@ func (s *Server) start() error {
 	}
 	s.AdminKey = secret
 
-	s.engines, err = engines.Open(engines.Options{Log: s.log})
+	p, sm := s.cfg.Providers, s.cfg.Sim
+	cloud := func(c config.Provider) engines.Cloud {
+		return engines.Cloud{APIKey: c.APIKey, BaseURL: c.BaseURL, Model: c.Model}
+	}
+	s.engines, err = engines.Open(engines.Options{
+		Log: s.log, OpenAI: cloud(p.OpenAI), Anthropic: cloud(p.Anthropic), Deepgram: cloud(p.Deepgram), ElevenLabs: cloud(p.ElevenLabs),
+		Sim: engines.SimOptions{TTSFirstChunk: sm.TTSFirstChunk.D(), STTFinal: sm.STTFinalLatency.D(),
+			LLMFirstToken: sm.LLMFirstToken.D(), Script: sm.Script, Reply: sm.Reply},
+	})
+	if err != nil {
+		return err
+	}
+	allow, err := egress.ParseAllowList(strings.Join(s.cfg.Egress.Allow, ","))
 	if err != nil {
 		return err
 	}
@@ -106,18 +124,37 @@ func (s *Server) start() error {
 			Limit:        keyring.Limit{Rate: s.cfg.RateLimit.RequestsPerSecond, Burst: s.cfg.RateLimit.Burst},
 			StoreTimeout: s.cfg.HTTP.RequestTimeout.D(),
 		},
+		DataDir: s.cfg.DataDir,
+		Collections: collection.Config{
+			StoreTimeout: s.cfg.HTTP.RequestTimeout.D(),
+			EgressAllow:  allow,
+		},
 	}, s.store, s.log)
 	if err != nil {
 		return err
 	}
+	streamSecret, err := tokenSecret(ctx, s.store)
+	if err != nil {
+		return err
+	}
+	s.voice = voice.New(voice.Config{
+		TokenSecret: streamSecret, MaxDuration: s.cfg.Voice.MaxCallDuration.D(),
+		SilenceTimeout: s.cfg.Voice.SilenceTimeout.D(), Record: s.cfg.Voice.Record,
+	}, voice.Deps{
+		Root: s.sys.Root(), Agents: s.sys.Agents, Sessions: s.sys.Sessions, Collections: s.sys.Collections,
+		Engines: s.engines, Store: s.store, Log: s.log,
+	})
 	s.api, err = rest.New(rest.Config{
-		Version:        Version,
-		MaxBodyBytes:   s.cfg.HTTP.MaxBodyBytes,
-		RequestTimeout: s.cfg.HTTP.RequestTimeout.D(),
-		ReadTimeout:    s.cfg.HTTP.ReadTimeout.D(),
-		WriteTimeout:   s.cfg.HTTP.WriteTimeout.D(),
-		IdleTimeout:    s.cfg.HTTP.IdleTimeout.D(),
-	}, rest.Deps{System: s.sys, Engines: s.engines}, s.log)
+		Version:         Version,
+		MaxBodyBytes:    s.cfg.HTTP.MaxBodyBytes,
+		RequestTimeout:  s.cfg.HTTP.RequestTimeout.D(),
+		ReadTimeout:     s.cfg.HTTP.ReadTimeout.D(),
+		WriteTimeout:    s.cfg.HTTP.WriteTimeout.D(),
+		IdleTimeout:     s.cfg.HTTP.IdleTimeout.D(),
+		PublicURL:       s.cfg.PublicURL,
+		TwilioAuthToken: s.cfg.Twilio.AuthToken,
+		TokenSecret:     streamSecret,
+	}, rest.Deps{System: s.sys, Engines: s.engines, Voice: s.voice, Store: s.store}, s.log)
 	if err != nil {
 		return err
 	}
@@ -130,6 +167,9 @@ func (s *Server) start() error {
 	s.log.Info("server_started", "addr", s.ln.Addr().String(), "data", s.cfg.DataDir, "version", Version)
 	return nil
 }
+
+// LiveVoice is the number of open voice WebSockets.
+func (s *Server) LiveVoice() int { return s.voice.Live() }
 
 // Addr is the address the server listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
@@ -144,6 +184,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopOnce.Do(func() {
 		s.log.Info("server_draining")
 		err := s.api.Shutdown(ctx)
+		// fasthttp does not wait for hijacked WebSockets: close them, and
+		// wait for their sessions to end and store what happened.
+		err = errors.Join(err, s.voice.Shutdown(ctx))
 		if errors.Is(err, context.DeadlineExceeded) {
 			s.log.Warn("server_drain_timeout")
 		}
@@ -151,6 +194,24 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.log.Info("server_stopped")
 	})
 	return s.stopErr
+}
+
+// tokenSecret is the key that signs media-stream tokens. It lives in the
+// store so that every node sharing the store accepts the others' tokens.
+func tokenSecret(ctx context.Context, store storage.Store) ([]byte, error) {
+	const key = "config/stream-token-secret"
+	secret, err := store.Get(ctx, key)
+	if err == nil && len(secret) == 32 {
+		return secret, nil
+	}
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	secret = make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
+	return secret, storage.Put(ctx, store, key, secret)
 }
 
 func (s *Server) release() error {

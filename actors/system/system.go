@@ -11,7 +11,12 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 
 	"github.com/switchboard-voice/switchboard/actors/agent"
+	"github.com/switchboard-voice/switchboard/actors/collection"
+	"github.com/switchboard-voice/switchboard/actors/job"
 	"github.com/switchboard-voice/switchboard/actors/keyring"
+	"github.com/switchboard-voice/switchboard/actors/session"
+	"github.com/switchboard-voice/switchboard/actors/tool"
+	"github.com/switchboard-voice/switchboard/actors/voice"
 	"github.com/switchboard-voice/switchboard/storage"
 )
 
@@ -19,14 +24,29 @@ import (
 type Config struct {
 	Agents  agent.Config
 	Keyring keyring.Config
+	Voices  voice.Config
+	Jobs    job.Config
+	// Collections tunes the collection actors; DataDir is the node's data
+	// directory, where collection indexes live (unless Collections.DataDir
+	// names another).
+	Collections collection.Config
+	DataDir     string
+	Tools       tool.Config
 }
 
 // System is the running actor system and the addresses of its services.
 type System struct {
-	actors  *actor.ActorSystem
-	root    *actor.PID
-	Agents  *actor.PID
-	Keyring *actor.PID
+	actors   *actor.ActorSystem
+	root     *actor.PID
+	Agents   *actor.PID
+	Keyring  *actor.PID
+	Sessions *actor.PID
+	Voices   *actor.PID
+	Jobs     *actor.PID
+	// Collections is the collections manager.
+	Collections *actor.PID
+	// Tools owns agents' tool definitions.
+	Tools *actor.PID
 }
 
 // Root is the context from which requests are sent to actors.
@@ -59,6 +79,9 @@ func Start(cfg Config, store storage.Store, log *slog.Logger) (*System, error) {
 		// protoactor logs lifecycle chatter at info; keep warnings and up.
 		return slog.New(levelFilter{Handler: log.Handler(), min: slog.LevelWarn}).With("component", "actors")
 	}))
+	if cfg.Collections.DataDir == "" {
+		cfg.Collections.DataDir = cfg.DataDir
+	}
 	ready := make(chan map[string]*actor.PID, 1)
 	strategy := actor.NewOneForOneStrategy(10, time.Minute, func(reason any) actor.Directive {
 		log.Error("actor_failed", "reason", fmt.Sprint(reason))
@@ -70,6 +93,13 @@ func Start(cfg Config, store storage.Store, log *slog.Logger) (*System, error) {
 			children: map[string]*actor.Props{
 				"agents":  agent.NewManager(cfg.Agents, store, log),
 				"keyring": keyring.New(cfg.Keyring, store, log),
+				"voices":  voice.New(cfg.Voices, store, log),
+				"jobs":    job.New(cfg.Jobs, store, log),
+				// Sessions live until their call ends; a failure stops only the
+				// session that failed.
+				"sessions":    session.NewSupervisor(log),
+				"collections": collection.NewManager(cfg.Collections, store, log),
+				"tools":       tool.NewManager(cfg.Tools, store, log),
 			},
 		}
 	}, actor.WithSupervisor(strategy))
@@ -79,7 +109,8 @@ func Start(cfg Config, store storage.Store, log *slog.Logger) (*System, error) {
 	}
 	select {
 	case pids := <-ready:
-		return &System{actors: as, root: root, Agents: pids["agents"], Keyring: pids["keyring"]}, nil
+		return &System{actors: as, root: root, Agents: pids["agents"], Keyring: pids["keyring"], Sessions: pids["sessions"],
+			Voices: pids["voices"], Jobs: pids["jobs"], Collections: pids["collections"], Tools: pids["tools"]}, nil
 	case <-time.After(10 * time.Second):
 		return nil, fmt.Errorf("system: root supervisor did not start")
 	}

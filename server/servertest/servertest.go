@@ -81,6 +81,9 @@ func (n *Node) Stop() {
 	n.Client.CloseIdleConnections()
 }
 
+// LiveVoice is the number of open voice WebSockets.
+func (n *Node) LiveVoice() int { return n.srv.LiveVoice() }
+
 // Restart stops the node and starts it again on the same data dir.
 func (n *Node) Restart() {
 	n.t.Helper()

@@ -4,6 +4,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard-voice/switchboard/actors/agent"
+	"github.com/switchboard-voice/switchboard/actors/collection"
 	"github.com/switchboard-voice/switchboard/resource"
 )
 
@@ -104,6 +105,11 @@ func (s *Server) provisionAgent(c *call) (int, any, error) {
 	res, err := ask[*agent.Provisioned](s, s.sys.Agents, &agent.Provision{OrgID: c.who.OrgID, Agent: in.Agent, Collection: in.Collection})
 	if err != nil {
 		return 0, nil, err
+	}
+	if res.Collection != nil {
+		// Activating the collection starts indexing its documents now,
+		// not at the first question a caller asks.
+		s.sys.Root().Send(s.sys.Collections, &collection.Get{OrgID: c.who.OrgID, ID: res.Collection.ID})
 	}
 	return fasthttp.StatusCreated, provisionedBody{Agent: res.Agent, Collection: res.Collection}, nil
 }

@@ -54,10 +54,10 @@ func writeProblem(ctx *fasthttp.RequestCtx, p *resource.Problem) {
 	writeJSON(ctx, status, errorBody{Code: p.Code, Message: p.Message, RequestID: requestID(ctx), Details: p.Details})
 }
 
-func writeRateLimited(ctx *fasthttp.RequestCtx, wait time.Duration) {
+func writeRateLimited(ctx *fasthttp.RequestCtx, wait time.Duration, write func(*fasthttp.RequestCtx, *resource.Problem)) {
 	ctx.Response.Header.Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	ctx.Response.Header.Set("Retry-After-Ms", strconv.FormatInt(wait.Milliseconds(), 10))
-	writeProblem(ctx, &resource.Problem{Code: resource.CodeRateLimited, Message: "rate limit exceeded; retry later"})
+	write(ctx, &resource.Problem{Code: resource.CodeRateLimited, Message: "rate limit exceeded; retry later"})
 }
 
 func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {

@@ -148,7 +148,7 @@ func (s *Server) operation(r route) obj {
 	for status, schema := range r.Responses {
 		resp := obj{"description": descriptionOf(status), "headers": obj{"X-Request-Id": obj{"$ref": "#/components/headers/RequestId"}}}
 		if schema != "" {
-			resp["content"] = obj{"application/json": obj{"schema": obj{"$ref": "#/components/schemas/" + schema}}}
+			resp["content"] = obj{mediaTypeOf(schema): obj{"schema": obj{"$ref": "#/components/schemas/" + schema}}}
 		}
 		responses[strconv.Itoa(status)] = resp
 	}
@@ -171,6 +171,10 @@ func (s *Server) operation(r route) obj {
 	if len(params) > 0 {
 		op["parameters"] = params
 	}
+	if r.Form != "" {
+		op["requestBody"] = obj{"required": true, "content": obj{"application/x-www-form-urlencoded": obj{
+			"schema": obj{"$ref": "#/components/schemas/" + r.Form}}}}
+	}
 	if r.Request != "" {
 		op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{
 			"schema": obj{"$ref": "#/components/schemas/" + r.Request}}}}
@@ -190,11 +194,29 @@ func (s *Server) operation(r route) obj {
 	}
 	responses["500"] = obj{"$ref": "#/components/responses/Internal"}
 	op["responses"] = responses
+	if r.Doc != nil {
+		r.Doc(op)
+	}
 	return op
+}
+
+// mediaTypeOf names the content type of a response schema; most are JSON.
+func mediaTypeOf(schema string) string {
+	switch schema {
+	case "TwiML":
+		return "text/xml"
+	case "Recording":
+		return "audio/wav"
+	}
+	return "application/json"
 }
 
 func descriptionOf(status int) string {
 	switch status {
+	case 101:
+		return "Switching Protocols: the connection is now a WebSocket."
+	case 403:
+		return "Forbidden."
 	case 201:
 		return "Created."
 	case 204:

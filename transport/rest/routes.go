@@ -16,14 +16,22 @@ type route struct {
 	// Responses maps success statuses to component schema names ("" for no
 	// body). Error responses are added to the document for every route.
 	Responses map[int]string
+	// Form names the components schema of a form-encoded body, if any.
+	Form string
 	// ListOf marks a paginated list of the named schema.
 	ListOf string
+	// OpenAIErrors renders errors, the authentication failure included, in
+	// OpenAI's shape {"error":{message,type,param,code}} so its SDKs parse them.
+	OpenAIErrors bool
+	// Doc, if set, completes the operation's OpenAPI description (non-JSON
+	// bodies, extra parameters) after it is built from the fields above.
+	Doc    func(op map[string]any)
 	Handle handlerFunc
 }
 
 // routes gathers every area's routes; each area keeps its own in its file.
 func routes() []route {
-	return slices.Concat(systemRoutes(), agentRoutes(), keyRoutes())
+	return slices.Concat(systemRoutes(), agentRoutes(), keyRoutes(), sessionRoutes(), conversationRoutes(), speechRoutes(), openaiRoutes(), collectionRoutes())
 }
 
 func systemRoutes() []route {

@@ -20,6 +20,8 @@ import (
 	"github.com/switchboard-voice/switchboard/actors/system"
 	"github.com/switchboard-voice/switchboard/providers/engines"
 	"github.com/switchboard-voice/switchboard/resource"
+	"github.com/switchboard-voice/switchboard/storage"
+	"github.com/switchboard-voice/switchboard/transport/voice"
 )
 
 // Config tunes the HTTP server.
@@ -33,12 +35,22 @@ type Config struct {
 	ReadTimeout    time.Duration
 	WriteTimeout   time.Duration
 	IdleTimeout    time.Duration
+	// PublicURL is the base URL Twilio and clients reach the server at.
+	PublicURL string
+	// TwilioAuthToken validates webhook signatures when set.
+	TwilioAuthToken string
+	// TokenSecret signs media-stream session tokens.
+	TokenSecret []byte
 }
 
 // Deps are what the handlers talk to.
 type Deps struct {
 	System  *system.System
 	Engines *engines.Set
+	Voice   *voice.Server
+	// Store serves the records written once and never changed
+	// (conversations, traces, recordings).
+	Store storage.Store
 }
 
 // Server is the REST API over fasthttp.
@@ -46,6 +58,8 @@ type Server struct {
 	cfg     Config
 	sys     *system.System
 	engines *engines.Set
+	voice   *voice.Server
+	store   storage.Store
 	log     *slog.Logger
 	routes  []route
 	router  *router.Router
@@ -53,6 +67,8 @@ type Server struct {
 	ready   atomic.Bool
 	// document is the encoded OpenAPI document, built once.
 	document []byte
+	// speech holds what the speech endpoints compute once.
+	speech speechState
 }
 
 // call is one request as a handler sees it.
@@ -72,7 +88,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 10 * time.Second
 	}
-	s := &Server{cfg: cfg, sys: deps.System, engines: deps.Engines, log: log, router: router.New()}
+	s := &Server{cfg: cfg, sys: deps.System, engines: deps.Engines, voice: deps.Voice, store: deps.Store, log: log, router: router.New()}
 	s.routes = routes()
 	s.router.RedirectTrailingSlash = false
 	s.router.HandleMethodNotAllowed = true
@@ -96,8 +112,12 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 		NoDefaultServerHeader: true,
 		NoDefaultDate:         false,
 		ErrorHandler:          s.transportError,
-		Logger:                fasthttpLogger{log},
+		// Handlers parse multipart bodies themselves, so a malformed one gets
+		// a field-level error in the route's own error shape.
+		DisablePreParseMultipartForm: true,
+		Logger:                       fasthttpLogger{log},
 	}
+	s.attachJobs()
 	doc, err := s.buildDocument()
 	if err != nil {
 		return nil, err
@@ -147,6 +167,10 @@ func (s *Server) Handler() fasthttp.RequestHandler {
 // wrap applies authentication and rate limiting, then runs the handler and
 // renders its answer.
 func (s *Server) wrap(r *route) fasthttp.RequestHandler {
+	fail := writeProblem
+	if r.OpenAIErrors {
+		fail = writeOpenAIError
+	}
 	return func(ctx *fasthttp.RequestCtx) {
 		c := &call{ctx: ctx}
 		if !r.Public {
@@ -155,11 +179,11 @@ func (s *Server) wrap(r *route) fasthttp.RequestHandler {
 				if p.Code == resource.CodeUnauthorized {
 					ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="switchboard"`)
 				}
-				writeProblem(ctx, p)
+				fail(ctx, p)
 				return
 			}
 			if who.RetryAfter > 0 {
-				writeRateLimited(ctx, who.RetryAfter)
+				writeRateLimited(ctx, who.RetryAfter, fail)
 				return
 			}
 			c.who = who
@@ -170,20 +194,30 @@ func (s *Server) wrap(r *route) fasthttp.RequestHandler {
 			if p.Code == resource.CodeInternal {
 				s.log.Error("request_failed", "request_id", requestID(ctx), "route", r.Path, "err", err)
 			}
-			writeProblem(ctx, p)
+			fail(ctx, p)
 			return
 		}
 		switch b := body.(type) {
+		case hijacked:
+			// The connection now belongs to a WebSocket handler.
 		case nil:
 			ctx.SetStatusCode(status)
 		case rawBody:
 			ctx.SetStatusCode(status)
 			ctx.SetContentType(b.ContentType)
 			ctx.SetBody(b.Body)
+		case responder:
+			b.respond(ctx, status)
 		default:
 			writeJSON(ctx, status, body)
 		}
 	}
+}
+
+// responder is a handler answer that writes itself: a streamed body, or
+// one with headers of its own.
+type responder interface {
+	respond(ctx *fasthttp.RequestCtx, status int)
 }
 
 // rawBody is a handler answer that is not JSON.

@@ -115,22 +115,7 @@ func (s *Server) ServeDirect(conn *websocket.Conn, orgID string, ag *resource.Ag
 		start = m
 		break
 	}
-	stt, err1 := s.deps.Engines.Recognizer(ag.STT.Provider)
-	synth, err2 := s.deps.Engines.Synthesizer(ag.Voice.Provider)
-	model, err3 := s.deps.Engines.Model(ag.LLM.Provider)
-	if err := errors.Join(err1, err2, err3); err != nil {
-		log.Warn("direct_engine_unavailable", "err", err)
-		closeWith(conn, websocket.CloseInternalServerErr, "engine unavailable")
-		return
-	}
-	begin := time.Now()
-	clock := func() time.Duration { return time.Since(begin) }
-	box := &mailbox{root: s.deps.Root}
 	enc, err := newDirectEncoder(conn, start.Audio)
-	if err != nil {
-		return
-	}
-	out, err := media.NewOutbound(media.OutboundConfig{Encoder: enc, Send: box.send, Clock: clock})
 	if err != nil {
 		return
 	}
@@ -141,27 +126,21 @@ func (s *Server) ServeDirect(conn *websocket.Conn, orgID string, ag *resource.Ag
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	in, err := media.NewInbound(ctx, media.InboundConfig{
-		Rate: inRate, STT: stt, Phrases: phrases(ag), Send: box.send, Clock: clock,
-		EndOfSpeech: time.Duration(ag.Turn.EndpointingMs) * time.Millisecond,
+	l, err := s.openSession(ctx, sessionSpec{
+		transport: "direct", orgID: orgID, agent: ag, channel: resource.ChannelWeb, inRate: inRate, encoder: enc,
+		port: func(out *media.Outbound) session.Port { return &directPort{out: out} },
 	})
 	if err != nil {
-		closeWith(conn, websocket.CloseInternalServerErr, "speech recognition unavailable")
-		return
-	}
-	defer in.Close()
-	sessionID := resource.NewID(resource.PrefixSession)
-	pid, err := s.spawn(session.Config{
-		OrgID: orgID, SessionID: sessionID, Channel: resource.ChannelWeb, Agent: *ag,
-		TTS: synth, LLM: model, Store: s.deps.Store, Port: &directPort{out: out}, Log: s.deps.Log, Clock: clock,
-		SilenceTimeout: s.cfg.SilenceTimeout, MaxDuration: s.cfg.MaxDuration, Knowledge: s.knowledge(orgID, ag),
-	})
-	if err != nil {
+		log.Warn("direct_session_failed", "err", err)
+		writeEvent(conn, ServerEvent{Event: session.Event{Type: "error", Message: "the session could not start"}})
 		closeWith(conn, websocket.CloseInternalServerErr, "session unavailable")
 		return
 	}
-	box.bind(pid)
+	defer l.close()
+	in, out, box := l.in, l.out, l.box
+	sessionID := ""
 	out.Control(ServerEvent{Event: session.Event{Type: "session.ready"}, SessionID: sessionID, Audio: &start.Audio})
+	_ = sessionID
 
 	writerDone := make(chan error, 1)
 	go func() {

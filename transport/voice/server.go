@@ -15,10 +15,12 @@ import (
 	"github.com/switchboard-voice/switchboard/actors/agent"
 	"github.com/switchboard-voice/switchboard/actors/collection"
 	"github.com/switchboard-voice/switchboard/actors/session"
+	"github.com/switchboard-voice/switchboard/metrics"
 	"github.com/switchboard-voice/switchboard/providers/engines"
 	"github.com/switchboard-voice/switchboard/providers/llm/local"
 	"github.com/switchboard-voice/switchboard/resource"
 	"github.com/switchboard-voice/switchboard/storage"
+	"github.com/switchboard-voice/switchboard/transport/media"
 )
 
 // Config tunes voice sessions.
@@ -42,6 +44,7 @@ type Deps struct {
 	Engines     *engines.Set
 	Store       storage.Store
 	Log         *slog.Logger
+	Metrics     *metrics.Metrics
 }
 
 // Server serves voice WebSockets.
@@ -108,6 +111,27 @@ func (s *Server) Live() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.conns)
+}
+
+// observe wires a session's media loop and actor to the node's metrics,
+// and counts the session as live until the returned func runs.
+func (s *Server) observe(transport string, out *media.OutboundConfig, sess *session.Config) func() {
+	m := s.deps.Metrics
+	if m == nil {
+		return func() {}
+	}
+	m.SessionsTotal.WithLabelValues(transport).Inc()
+	active := m.SessionsActive.WithLabelValues(transport)
+	active.Inc()
+	out.OnFrame = func(late time.Duration) {
+		m.FramesSent.Inc()
+		if late > metrics.LateThreshold {
+			m.FramesLate.Inc()
+		}
+	}
+	sess.OnTurn = func(d time.Duration) { m.TurnLatency.Observe(d.Seconds()) }
+	sess.OnInterruption = func(outcome string) { m.Interruptions.WithLabelValues(outcome).Inc() }
+	return active.Dec
 }
 
 // loadAgent asks the agent's actor for its definition.

@@ -93,9 +93,6 @@ type twilioCall struct {
 
 func (c *twilioCall) run(parser *mediastream.Parser, msg *mediastream.Inbound) {
 	s := c.server
-	start := time.Now()
-	clock := func() time.Duration { return time.Since(start) }
-	box := &mailbox{root: s.deps.Root}
 	var rec *media.Recorder
 	if s.cfg.Record {
 		rec = media.NewRecorder(twilioRate, s.cfg.MaxDuration)
@@ -104,52 +101,20 @@ func (c *twilioCall) run(parser *mediastream.Parser, msg *mediastream.Inbound) {
 	if err != nil {
 		return
 	}
-	out, err := media.NewOutbound(media.OutboundConfig{Encoder: enc, Send: box.send, Clock: clock, Recorder: rec})
-	if err != nil {
-		return
-	}
-	rec16 := func() ([]byte, error) { return nil, errors.New("not recorded") }
-	if rec != nil {
-		rec16 = rec.WAV
-	}
-	stt, err := s.deps.Engines.Recognizer(c.agent.STT.Provider)
-	if err != nil {
-		c.log.Warn("twilio_stt_unavailable", "err", err)
-		closeWith(c.conn, websocket.CloseInternalServerErr, "speech recognition unavailable")
-		return
-	}
-	synth, err1 := s.deps.Engines.Synthesizer(c.agent.Voice.Provider)
-	model, err2 := s.deps.Engines.Model(c.agent.LLM.Provider)
-	if err := errors.Join(err1, err2); err != nil {
-		c.log.Warn("twilio_engine_unavailable", "err", err)
-		closeWith(c.conn, websocket.CloseInternalServerErr, "engine unavailable")
-		return
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	in, err := media.NewInbound(ctx, media.InboundConfig{
-		Rate: twilioRate, STT: stt, Phrases: phrases(c.agent), Send: box.send, Clock: clock,
-		EndOfSpeech: time.Duration(c.agent.Turn.EndpointingMs) * time.Millisecond, Recorder: rec,
-	})
-	if err != nil {
-		c.log.Warn("twilio_inbound_failed", "err", err)
-		closeWith(c.conn, websocket.CloseInternalServerErr, "speech recognition unavailable")
-		return
-	}
-	defer in.Close()
-	sessionID := resource.NewID(resource.PrefixSession)
-	pid, err := s.spawn(session.Config{
-		OrgID: c.claims.OrgID, SessionID: sessionID, CallID: resource.NewID(resource.PrefixCall),
-		Channel: resource.ChannelPhone, Agent: *c.agent, TTS: synth, LLM: model, Store: s.deps.Store,
-		Port: &twilioPort{out: out}, Log: s.deps.Log, Clock: clock, SilenceTimeout: s.cfg.SilenceTimeout,
-		MaxDuration: s.cfg.MaxDuration, Recording: rec16, Knowledge: s.knowledge(c.claims.OrgID, c.agent),
+	l, err := s.openSession(ctx, sessionSpec{
+		transport: "twilio", orgID: c.claims.OrgID, agent: c.agent, channel: resource.ChannelPhone,
+		callID: resource.NewID(resource.PrefixCall), inRate: twilioRate, encoder: enc, recorder: rec,
+		port: func(out *media.Outbound) session.Port { return &twilioPort{out: out} },
 	})
 	if err != nil {
 		c.log.Warn("twilio_session_failed", "err", err)
 		closeWith(c.conn, websocket.CloseInternalServerErr, "session unavailable")
 		return
 	}
-	box.bind(pid)
+	defer l.close()
+	in, out, box := l.in, l.out, l.box
 
 	writerDone := make(chan error, 1)
 	go func() {

@@ -1,0 +1,93 @@
+package voice
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/switchboard-voice/switchboard/actors/session"
+	"github.com/switchboard-voice/switchboard/resource"
+	"github.com/switchboard-voice/switchboard/transport/media"
+)
+
+// sessionSpec is what a transport knows about a new session.
+type sessionSpec struct {
+	transport string // metrics label: twilio | direct
+	orgID     string
+	agent     *resource.Agent
+	channel   string
+	callID    string
+	inRate    int
+	encoder   media.Encoder
+	recorder  *media.Recorder
+	port      func(*media.Outbound) session.Port
+}
+
+// live is a running session's media loops and actor.
+type live struct {
+	in    *media.Inbound
+	out   *media.Outbound
+	box   *mailbox
+	clock func() time.Duration
+	close func()
+}
+
+// errEngine marks a session that could not start for lack of an engine.
+var errEngine = errors.New("voice: engine unavailable")
+
+// openSession sets up the engines, both media loops and the session actor
+// that every transport needs; close releases what it holds.
+func (s *Server) openSession(ctx context.Context, spec sessionSpec) (*live, error) {
+	a := spec.agent
+	stt, err1 := s.deps.Engines.Recognizer(a.STT.Provider)
+	synth, err2 := s.deps.Engines.Synthesizer(a.Voice.Provider)
+	model, err3 := s.deps.Engines.Model(a.LLM.Provider)
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return nil, fmt.Errorf("%w: %v", errEngine, err)
+	}
+	start := time.Now()
+	l := &live{box: &mailbox{root: s.deps.Root}, clock: func() time.Duration { return time.Since(start) }}
+	outCfg := media.OutboundConfig{Encoder: spec.encoder, Send: l.box.send, Clock: l.clock, Recorder: spec.recorder}
+	sessCfg := session.Config{
+		OrgID: spec.orgID, SessionID: resource.NewID(resource.PrefixSession), CallID: spec.callID, Channel: spec.channel,
+		Agent: *a, TTS: synth, LLM: model, Store: s.deps.Store, Log: s.deps.Log, Clock: l.clock,
+		SilenceTimeout: s.cfg.SilenceTimeout, MaxDuration: s.cfg.MaxDuration, Knowledge: s.knowledge(spec.orgID, a),
+	}
+	if spec.recorder != nil {
+		sessCfg.Recording = spec.recorder.WAV
+	}
+	done := s.observe(spec.transport, &outCfg, &sessCfg)
+	if l.out, err1 = media.NewOutbound(outCfg); err1 != nil {
+		done()
+		return nil, err1
+	}
+	l.in, err1 = media.NewInbound(ctx, media.InboundConfig{
+		Rate: spec.inRate, STT: stt, Phrases: phrases(a), Send: l.box.send, Clock: l.clock,
+		EndOfSpeech: endOfSpeech(a), Recorder: spec.recorder,
+	})
+	if err1 != nil {
+		done()
+		return nil, fmt.Errorf("%w: %v", errEngine, err1)
+	}
+	sessCfg.Port = spec.port(l.out)
+	pid, err := s.spawn(sessCfg)
+	if err != nil {
+		_ = l.in.Close()
+		done()
+		return nil, err
+	}
+	l.box.bind(pid)
+	l.close = func() {
+		_ = l.in.Close()
+		done()
+	}
+	return l, nil
+}
+
+// endOfSpeech is the VAD hangover that makes an end-of-speech candidate. The
+// session decides from the transcript how much more silence ends the turn,
+// so the hangover is the shortest wait any turn may end on.
+func endOfSpeech(a *resource.Agent) time.Duration {
+	return time.Duration(a.Turn.EndpointingMs) * time.Millisecond
+}
