@@ -17,6 +17,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/switchboard-voice/switchboard/egress"
 	"github.com/switchboard-voice/switchboard/resource"
 )
 
@@ -42,6 +43,15 @@ type Config struct {
 	Voice     Voice     `json:"voice"`
 	Providers Providers `json:"providers"`
 	Sim       Sim       `json:"sim"`
+	Egress    Egress    `json:"egress"`
+}
+
+// Egress guards requests to user-given URLs (webhook tools, MCP servers,
+// URL ingest): private, loopback and link-local addresses are refused
+// unless listed here.
+type Egress struct {
+	// Allow lists CIDRs that may be reached anyway, such as 10.1.0.0/16.
+	Allow []string `json:"allow"`
 }
 
 // Providers holds cloud provider credentials; an engine joins when its key
@@ -202,6 +212,15 @@ var envVars = []struct {
 	{"SWITCHBOARD_ANTHROPIC_API_KEY", func(c *Config, v string) error { c.Providers.Anthropic.APIKey = v; return nil }},
 	{"SWITCHBOARD_DEEPGRAM_API_KEY", func(c *Config, v string) error { c.Providers.Deepgram.APIKey = v; return nil }},
 	{"SWITCHBOARD_ELEVENLABS_API_KEY", func(c *Config, v string) error { c.Providers.ElevenLabs.APIKey = v; return nil }},
+	{"SWITCHBOARD_EGRESS_ALLOW", func(c *Config, v string) error {
+		c.Egress.Allow = nil
+		for _, cidr := range strings.Split(v, ",") {
+			if cidr = strings.TrimSpace(cidr); cidr != "" {
+				c.Egress.Allow = append(c.Egress.Allow, cidr)
+			}
+		}
+		return nil
+	}},
 	{"SWITCHBOARD_RATE_LIMIT_RPS", func(c *Config, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
 		c.RateLimit.RequestsPerSecond = f
@@ -242,6 +261,9 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
 			bad("publicUrl", "must be an http(s) URL with a host and no query, such as https://voice.example.com")
 		}
+	}
+	if _, err := egress.ParseAllowList(strings.Join(c.Egress.Allow, ",")); err != nil {
+		bad("egress.allow", "%v", err)
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		bad("data", "must name a directory")

@@ -42,6 +42,10 @@ type Config struct {
 	// Recording, when set, returns the call's stereo WAV to store at the
 	// end under the call ID.
 	Recording func() ([]byte, error)
+	// OnTurn and OnInterruption, when set, observe each turn's latency and
+	// each interruption's outcome (for metrics).
+	OnTurn         func(latency time.Duration)
+	OnInterruption func(outcome string)
 	// Knowledge, when set, retrieves passages for what the caller said;
 	// they reach the model in the system prompt.
 	Knowledge func(ctx context.Context, query string) ([]local.Passage, error)
@@ -352,6 +356,9 @@ func (s *session) onItemSent(msg *ItemSent) {
 	if msg.First && s.turn != nil && s.turn.FirstFrameMs < 0 {
 		s.turn.FirstFrameMs = ms(msg.At)
 		s.turn.LatencyMs = ms(msg.At) - s.turn.VADEndMs
+		if s.cfg.OnTurn != nil {
+			s.cfg.OnTurn(time.Duration(s.turn.LatencyMs * float64(time.Millisecond)))
+		}
 		s.finishTurnTrace()
 	}
 }

@@ -28,6 +28,8 @@ type OutboundConfig struct {
 	Recorder *Recorder
 	// QueueSeconds bounds the agent audio queued ahead of playback.
 	QueueSeconds int
+	// OnFrame, when set, observes each frame sent and how late it left.
+	OnFrame func(late time.Duration)
 }
 
 // ErrClosed is returned by Play after the loop ended.
@@ -177,9 +179,12 @@ func (o *Outbound) Run(ctx context.Context) error {
 		}
 		audio, finished := o.queue.Pull(buf, done[:0])
 		now := o.cfg.Clock()
-		pacer.Sent(now)
+		late := pacer.Sent(now)
 		if audio == 0 && len(finished) == 0 {
 			continue
+		}
+		if o.cfg.OnFrame != nil {
+			o.cfg.OnFrame(late)
 		}
 		if o.cfg.Recorder != nil {
 			o.cfg.Recorder.Agent(now, buf[:audio], session.SampleRate)
