@@ -22,6 +22,7 @@ import (
 	"github.com/switchboard-voice/switchboard/actors/system"
 	"github.com/switchboard-voice/switchboard/config"
 	"github.com/switchboard-voice/switchboard/egress"
+	"github.com/switchboard-voice/switchboard/metrics"
 	"github.com/switchboard-voice/switchboard/providers/engines"
 	"github.com/switchboard-voice/switchboard/storage"
 	"github.com/switchboard-voice/switchboard/storage/badger"
@@ -40,6 +41,7 @@ type Server struct {
 	engines *engines.Set
 	sys     *system.System
 	voice   *voice.Server
+	metrics *metrics.Metrics
 	api     *rest.Server
 	ln      net.Listener
 
@@ -85,7 +87,7 @@ func Start(cfg config.Config, log *slog.Logger, opts ...Option) (*Server, error)
 	if o.wrapStore != nil {
 		store = o.wrapStore(store)
 	}
-	s := &Server{cfg: cfg, log: log, store: store, serveErr: make(chan error, 1)}
+	s := &Server{cfg: cfg, log: log, store: store, metrics: metrics.New(), serveErr: make(chan error, 1)}
 	if err := s.start(); err != nil {
 		s.release()
 		return nil, err
@@ -142,7 +144,7 @@ func (s *Server) start() error {
 		SilenceTimeout: s.cfg.Voice.SilenceTimeout.D(), Record: s.cfg.Voice.Record,
 	}, voice.Deps{
 		Root: s.sys.Root(), Agents: s.sys.Agents, Sessions: s.sys.Sessions, Collections: s.sys.Collections,
-		Engines: s.engines, Store: s.store, Log: s.log,
+		Engines: s.engines, Store: s.store, Log: s.log, Metrics: s.metrics,
 	})
 	s.api, err = rest.New(rest.Config{
 		Version:         Version,
@@ -154,7 +156,7 @@ func (s *Server) start() error {
 		PublicURL:       s.cfg.PublicURL,
 		TwilioAuthToken: s.cfg.Twilio.AuthToken,
 		TokenSecret:     streamSecret,
-	}, rest.Deps{System: s.sys, Engines: s.engines, Voice: s.voice, Store: s.store}, s.log)
+	}, rest.Deps{System: s.sys, Engines: s.engines, Voice: s.voice, Store: s.store, Metrics: s.metrics.Registry}, s.log)
 	if err != nil {
 		return err
 	}

@@ -109,6 +109,7 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := newLogger(cfg, stderr)
+	raiseFileLimit(log)
 	// Signals are caught before anything starts, so none is lost.
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
@@ -182,4 +183,18 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// raiseFileLimit lifts the soft limit on open files to the hard one: every
+// call holds a socket, and the default soft limit of 1024 caps a node far
+// below what it can serve.
+func raiseFileLimit(log *slog.Logger) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur >= lim.Max {
+		return
+	}
+	lim.Cur = lim.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		log.Warn("file_limit_unchanged", "err", err)
+	}
 }

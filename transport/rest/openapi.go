@@ -207,6 +207,8 @@ func mediaTypeOf(schema string) string {
 		return "text/xml"
 	case "Recording":
 		return "audio/wav"
+	case "Metrics":
+		return "text/plain"
 	}
 	return "application/json"
 }

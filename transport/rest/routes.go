@@ -44,6 +44,8 @@ func systemRoutes() []route {
 			Responses: map[int]string{200: "OpenAPIDocument"}, Handle: (*Server).openapi},
 		{Method: "GET", Path: "/v1", Summary: "API version and endpoint listing", Tag: "System",
 			Responses: map[int]string{200: "APIIndex"}, Handle: (*Server).index},
+		{Method: "GET", Path: "/metrics", Summary: "Prometheus metrics (text exposition format)", Tag: "System",
+			Responses: map[int]string{200: "Metrics"}, Handle: (*Server).metrics},
 	}
 }
 

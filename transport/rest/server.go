@@ -13,6 +13,7 @@ import (
 
 	"github.com/asynkron/protoactor-go/actor"
 	"github.com/fasthttp/router"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard-voice/switchboard/actors"
@@ -51,6 +52,8 @@ type Deps struct {
 	// Store serves the records written once and never changed
 	// (conversations, traces, recordings).
 	Store storage.Store
+	// Metrics is the registry /metrics serves.
+	Metrics *prometheus.Registry
 }
 
 // Server is the REST API over fasthttp.
@@ -60,6 +63,8 @@ type Server struct {
 	engines *engines.Set
 	voice   *voice.Server
 	store   storage.Store
+	// metricsReg is what /metrics serves.
+	metricsReg *prometheus.Registry
 	log     *slog.Logger
 	routes  []route
 	router  *router.Router
@@ -88,7 +93,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 10 * time.Second
 	}
-	s := &Server{cfg: cfg, sys: deps.System, engines: deps.Engines, voice: deps.Voice, store: deps.Store, log: log, router: router.New()}
+	s := &Server{cfg: cfg, sys: deps.System, engines: deps.Engines, voice: deps.Voice, store: deps.Store, metricsReg: deps.Metrics, log: log, router: router.New()}
 	s.routes = routes()
 	s.router.RedirectTrailingSlash = false
 	s.router.HandleMethodNotAllowed = true

@@ -1,6 +1,9 @@
 package rest
 
 import (
+	"bytes"
+
+	"github.com/prometheus/common/expfmt"
 	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard-voice/switchboard/resource"
@@ -21,6 +24,26 @@ func (s *Server) readiness(*call) (int, any, error) {
 		return 0, nil, &resource.Problem{Code: resource.CodeInternal, Message: "not ready", Status: fasthttp.StatusServiceUnavailable}
 	}
 	return fasthttp.StatusOK, healthBody{Status: "ready"}, nil
+}
+
+// metrics renders the node's Prometheus instruments in the text format.
+func (s *Server) metrics(*call) (int, any, error) {
+	if s.metricsReg == nil {
+		return 0, nil, resource.NotFound("metrics")
+	}
+	families, err := s.metricsReg.Gather()
+	if err != nil {
+		return 0, nil, err
+	}
+	var buf bytes.Buffer
+	format := expfmt.FmtText
+	enc := expfmt.NewEncoder(&buf, format)
+	for _, f := range families {
+		if err := enc.Encode(f); err != nil {
+			return 0, nil, err
+		}
+	}
+	return fasthttp.StatusOK, rawBody{ContentType: string(format), Body: buf.Bytes()}, nil
 }
 
 type endpoint struct {
