@@ -65,11 +65,11 @@ type Server struct {
 	store   storage.Store
 	// metricsReg is what /metrics serves.
 	metricsReg *prometheus.Registry
-	log     *slog.Logger
-	routes  []route
-	router  *router.Router
-	http    *fasthttp.Server
-	ready   atomic.Bool
+	log        *slog.Logger
+	routes     []route
+	router     *router.Router
+	http       *fasthttp.Server
+	ready      atomic.Bool
 	// document is the encoded OpenAPI document, built once.
 	document []byte
 	// speech holds what the speech endpoints compute once.
