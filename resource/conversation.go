@@ -51,13 +51,21 @@ type SessionTrace struct {
 // TurnTrace holds the spans of one turn as milliseconds from the start of
 // the session; -1 marks a span that did not happen.
 type TurnTrace struct {
-	Turn            int     `json:"turn"`
-	UserText        string  `json:"userText"`
-	VADEndMs        float64 `json:"vadEndMs"`
-	STTFinalMs      float64 `json:"sttFinalMs"`
+	Turn     int    `json:"turn"`
+	UserText string `json:"userText"`
+	// VADEndMs is the caller's last voiced frame; SpeechEndMs when the VAD
+	// declared the end of speech.
+	VADEndMs    float64 `json:"vadEndMs"`
+	SpeechEndMs float64 `json:"speechEndMs"`
+	STTFinalMs  float64 `json:"sttFinalMs"`
+	// ReplyStartMs is when generation began: before EndpointMs when it was
+	// preemptive.
+	ReplyStartMs    float64 `json:"replyStartMs"`
 	LLMFirstTokenMs float64 `json:"llmFirstTokenMs"`
 	TTSFirstAudioMs float64 `json:"ttsFirstAudioMs"`
-	FirstFrameMs    float64 `json:"firstFrameMs"`
+	// EndpointMs is when the end of the caller's turn was decided.
+	EndpointMs   float64 `json:"endpointMs"`
+	FirstFrameMs float64 `json:"firstFrameMs"`
 	// LatencyMs is from the caller's last voiced frame to the first agent
 	// audio frame sent.
 	LatencyMs float64 `json:"latencyMs"`

@@ -55,19 +55,30 @@ type reply struct {
 	synth  tts.Synthesizer
 	voice  tts.Request // VoiceID, Speed and Pitch of the agent
 
-	msgIndex int // of the assistant message in the conversation
-	text     strings.Builder
-	items    []item
-	finished bool // the goroutine has produced everything
-	hangup   bool // end the call once played
-	first    bool // first audio seen
+	msgIndex  int // of the assistant message once committed, else -1
+	committed bool
+	text      strings.Builder
+	items     []item
+	finished  bool // the goroutine has produced everything
+	hangup    bool // end the call once played
+	first     bool // first audio seen
+	// held keeps audio from playing: a preemptive reply before its turn is
+	// committed, or a reply paused by caller speech. heldAudio is what
+	// arrived meanwhile, cut what a pause cleared.
+	held      bool
+	heldAudio []*replyAudio
+	cut       []Played
+	// Media times of the reply's spans, -1 until they happen.
+	started, llmFirst, ttsFirst time.Duration
 }
 
+// item is a chunk of agent audio given to the port. Its PCM is kept so a
+// paused reply can resume from the exact sample it stopped at.
 type item struct {
-	id      uint64
-	samples int
-	words   []tts.Word
-	played  bool
+	id     uint64
+	pcm    []int16
+	words  []tts.Word
+	played bool
 }
 
 func (r *reply) owns(id uint64) bool {
@@ -126,8 +137,9 @@ func (r *reply) heardText(partial []Played) string {
 	return strings.Join(words, " ")
 }
 
-// beginReply starts a reply goroutine running produce.
-func (s *session) beginReply(produce func(r *reply), hangup bool) {
+// beginReply starts a reply goroutine running produce. A preemptive reply
+// is held and uncommitted until commitTurn; any other speaks at once.
+func (s *session) beginReply(produce func(r *reply), hangup, preemptive bool) {
 	s.stopReply(false)
 	s.disarmSilence()
 	s.gen++
@@ -136,16 +148,73 @@ func (s *session) beginReply(produce func(r *reply), hangup bool) {
 	r := &reply{
 		gen: s.gen, ctx: ctx, cancel: cancel, send: s.send, synth: s.cfg.TTS,
 		voice:    tts.Request{VoiceID: a.Voice.VoiceID},
-		msgIndex: len(s.conv.Messages), hangup: hangup,
+		msgIndex: -1, hangup: hangup, held: preemptive,
+		started: s.now(), llmFirst: -1, ttsFirst: -1,
 	}
-	s.conv.Messages = append(s.conv.Messages, resource.ConversationMessage{Role: "assistant", StartMs: int64(ms(s.now()))})
 	s.reply = r
+	if !preemptive {
+		s.commitReply(r)
+	}
 	s.state = thinking
 	go func() {
 		var err error
 		defer func() { r.send(&replyDone{gen: r.gen, err: err}) }()
 		err = runProduce(r, produce)
 	}()
+}
+
+// commitReply makes the reply part of the conversation.
+func (s *session) commitReply(r *reply) {
+	r.committed = true
+	r.msgIndex = len(s.conv.Messages)
+	s.conv.Messages = append(s.conv.Messages, resource.ConversationMessage{Role: "assistant", StartMs: int64(ms(s.now()))})
+}
+
+// release lets a held reply play, starting with what it produced meanwhile.
+func (s *session) release(r *reply) {
+	r.held = false
+	held := r.heldAudio
+	r.heldAudio = nil
+	for _, a := range held {
+		s.playAudio(r, a.pcm, a.words)
+	}
+	s.maybeReplyComplete()
+}
+
+// resume replays a paused reply from the sample where it was cut.
+func (s *session) resume() {
+	r := s.reply
+	if r == nil {
+		return
+	}
+	cut := r.cut
+	r.cut = nil
+	var again []*replyAudio
+	for _, c := range cut {
+		for i := range r.items {
+			it := &r.items[i]
+			if it.id != c.ID || it.played {
+				continue
+			}
+			offset := time.Duration(c.Samples) * time.Second / SampleRate
+			var heard, rest []tts.Word
+			for _, w := range it.words {
+				if w.End <= offset {
+					heard = append(heard, w)
+				} else {
+					rest = append(rest, tts.Word{Text: w.Text, Start: max(w.Start-offset, 0), End: w.End - offset})
+				}
+			}
+			if c.Samples < len(it.pcm) {
+				again = append(again, &replyAudio{pcm: it.pcm[c.Samples:], words: rest})
+			}
+			// What was heard of the old item stays heard; the rest plays
+			// again as a new item.
+			it.words, it.played = heard, true
+		}
+	}
+	r.heldAudio = append(again, r.heldAudio...)
+	s.release(r)
 }
 
 // runProduce runs produce, turning a panic in a provider into an error so
@@ -160,8 +229,9 @@ func runProduce(r *reply, produce func(r *reply)) (err error) {
 	return r.ctx.Err()
 }
 
-// stopReply cancels the current reply. A reply none of whose audio reached
-// the caller leaves no message behind unless it was interrupted.
+// stopReply cancels the current reply. A committed reply none of whose
+// audio reached the caller leaves no message behind; one that played keeps
+// its whole text.
 func (s *session) stopReply(interrupted bool) {
 	r := s.reply
 	if r == nil {
@@ -169,7 +239,7 @@ func (s *session) stopReply(interrupted bool) {
 	}
 	r.cancel()
 	s.reply = nil
-	if interrupted {
+	if interrupted || r.msgIndex < 0 {
 		return
 	}
 	if len(r.items) == 0 && r.msgIndex == len(s.conv.Messages)-1 {
@@ -185,8 +255,8 @@ func (s *session) onReplyText(msg *replyText) {
 	if r == nil || msg.gen != r.gen {
 		return
 	}
-	if r.text.Len() == 0 && s.turn != nil && s.turn.LLMFirstTokenMs < 0 {
-		s.turn.LLMFirstTokenMs = ms(s.now())
+	if r.llmFirst < 0 {
+		r.llmFirst = s.now()
 	}
 	r.text.WriteString(msg.delta)
 	s.cfg.Port.Notify(Event{Type: "agent.text.delta", Text: msg.delta})
@@ -197,18 +267,27 @@ func (s *session) onReplyAudio(msg *replyAudio) {
 	if r == nil || msg.gen != r.gen || len(msg.pcm) == 0 {
 		return
 	}
+	if r.ttsFirst < 0 {
+		r.ttsFirst = s.now()
+	}
+	if r.held {
+		r.heldAudio = append(r.heldAudio, msg)
+		return
+	}
+	s.playAudio(r, msg.pcm, msg.words)
+}
+
+// playAudio gives a chunk of the reply to the port as a new item.
+func (s *session) playAudio(r *reply, pcm []int16, words []tts.Word) {
 	s.nextItem++
 	id := s.nextItem
-	if err := s.cfg.Port.Play(id, msg.pcm); err != nil {
+	if err := s.cfg.Port.Play(id, pcm); err != nil {
 		s.cfg.Log.Warn("session_play_dropped", "session_id", s.cfg.SessionID, "err", err)
 		return
 	}
-	r.items = append(r.items, item{id: id, samples: len(msg.pcm), words: msg.words})
+	r.items = append(r.items, item{id: id, pcm: pcm, words: words})
 	if !r.first {
 		r.first = true
-		if s.turn != nil {
-			s.turn.TTSFirstAudioMs = ms(s.now())
-		}
 		s.cfg.Port.Notify(Event{Type: "agent.speech.started"})
 	}
 	s.state = agentSpeaking
@@ -244,7 +323,7 @@ func (s *session) onReplyDone(msg *replyDone) {
 // maybeReplyComplete ends the reply once everything it produced was played.
 func (s *session) maybeReplyComplete() {
 	r := s.reply
-	if r == nil || !r.finished || !r.allPlayed() {
+	if r == nil || !r.finished || !r.committed || r.held || !r.allPlayed() {
 		return
 	}
 	s.stopReply(false)

@@ -89,14 +89,22 @@ type session struct {
 	gen      int
 	nextItem uint64
 
-	// Caller speech.
-	speechStart  time.Duration
-	speechEnd    time.Duration
-	speaking     bool
-	bargeSeq     int
-	interruption *resource.Interruption // the barge-in being judged
-	dtmf         strings.Builder
-	dtmfSeq      int
+	// Caller speech. speechEnd is the caller's last voiced frame and
+	// speechEndSeen when the VAD declared it; sttFinal when the last final
+	// transcript came.
+	speechStart   time.Duration
+	speechEnd     time.Duration
+	speechEndSeen time.Duration
+	sttFinal      time.Duration
+	speaking      bool
+	// pending holds the caller's words of a turn not yet ended: fragments
+	// join until the endpoint decides the caller is done.
+	pending     string
+	endpointSeq int
+	barge       *barge // caller speech being judged while the agent talks
+	bargeSeq    int
+	dtmf        strings.Builder
+	dtmfSeq     int
 
 	turn      *resource.TurnTrace // the turn being answered
 	reprompts int
@@ -123,17 +131,17 @@ func (s *session) Receive(ctx actor.Context) {
 	case *SpeechStarted:
 		s.onSpeechStarted(msg)
 	case *SpeechEnded:
-		s.speaking = false
-		s.speechEnd = msg.At
-		if s.state == userSpeaking {
-			s.state = listening
-		}
+		s.onSpeechEnded(msg)
 	case *Transcript:
 		s.onTranscript(msg)
+	case *endpointTick:
+		if msg.seq == s.endpointSeq {
+			s.commitTurn()
+		}
 	case *DTMF:
 		s.onDTMF(msg)
 	case *TextInput:
-		s.userTurn(msg.Text, s.now(), s.now())
+		s.userTurn(msg.Text)
 	case *ItemSent:
 		s.onItemSent(msg)
 	case *ItemPlayed:
@@ -147,23 +155,25 @@ func (s *session) Receive(ctx actor.Context) {
 	case *replyDone:
 		s.onReplyDone(msg)
 	case *bargeCheck:
-		s.onBargeCheck(msg)
+		if s.barge != nil && msg.seq == s.bargeSeq {
+			s.judgeBarge(true)
+		}
 	case *dtmfFlush:
 		if msg.seq == s.dtmfSeq && s.dtmf.Len() > 0 {
 			digits := s.dtmf.String()
 			s.dtmf.Reset()
-			s.userTurn(digits, s.now(), s.now())
+			s.userTurn(digits)
 		}
 	case *silenceTick:
 		s.onSilence(msg)
 	case *maxDuration:
 		if s.state != ended {
-			s.stopReply(false)
 			s.say(timeLimit, true)
 		}
 	case *Cancel:
-		if s.reply != nil {
-			s.interrupt(s.now())
+		if s.reply != nil && s.reply.committed {
+			s.barge = &barge{onset: s.now()}
+			s.commitInterrupt()
 		}
 	case *Hangup:
 		s.finish(ctx, msg.Reason)
@@ -219,92 +229,9 @@ func (s *session) start(ctx actor.Context) {
 // say speaks fixed text as an assistant message (greeting, reprompt,
 // goodbye), interruptible like any reply.
 func (s *session) say(text string, hangup bool) {
-	s.beginReply(func(r *reply) { r.speak(text) }, hangup)
+	s.beginReply(func(r *reply) { r.speak(text) }, hangup, false)
 	s.reply.text.WriteString(text)
 	s.cfg.Port.Notify(Event{Type: "agent.text", Text: text})
-}
-
-func (s *session) onSpeechStarted(msg *SpeechStarted) {
-	s.speaking = true
-	s.speechStart = msg.At
-	s.disarmSilence()
-	switch s.state {
-	case agentSpeaking:
-		if s.cfg.Agent.Turn.Uninterruptible {
-			return
-		}
-		// The onset may be a cough or a backchannel: only speech that
-		// lasts interruptionMinMs interrupts.
-		s.bargeSeq++
-		s.interruption = &resource.Interruption{AtMs: ms(msg.At)}
-		wait := time.Duration(s.cfg.Agent.Turn.InterruptionMinMs)*time.Millisecond - (s.now() - msg.At)
-		s.after(max(wait, 0), &bargeCheck{seq: s.bargeSeq})
-	case listening:
-		s.state = userSpeaking
-	}
-}
-
-func (s *session) onBargeCheck(msg *bargeCheck) {
-	if msg.seq != s.bargeSeq || s.state != agentSpeaking || !s.speaking {
-		if s.interruption != nil && msg.seq == s.bargeSeq {
-			// Speech stopped before it counted: not an interruption.
-			s.interruption = nil
-		}
-		return
-	}
-	s.interrupt(s.speechStart)
-	s.state = userSpeaking
-}
-
-// interrupt stops the agent: no more generation or synthesis, queued audio
-// dropped, and the assistant message cut to the words the caller heard.
-func (s *session) interrupt(onset time.Duration) {
-	r := s.reply
-	if r == nil {
-		return
-	}
-	played := s.cfg.Port.Clear()
-	now := s.now()
-	heard := r.heardText(played)
-	s.stopReply(true)
-	i := resource.Interruption{AtMs: ms(onset), ReactionMs: ms(now - onset), TalkOverMs: ms(now - onset)}
-	if s.interruption != nil {
-		i.AtMs = s.interruption.AtMs
-	}
-	s.trace.Interruptions = append(s.trace.Interruptions, i)
-	s.interruption = nil
-	if r.msgIndex >= 0 {
-		m := &s.conv.Messages[r.msgIndex]
-		m.Text, m.Interrupted, m.EndMs = heard, true, int64(ms(now))
-	}
-	s.cfg.Port.Notify(Event{Type: "agent.interrupted", Text: heard})
-}
-
-func (s *session) onTranscript(msg *Transcript) {
-	if !msg.Final {
-		s.cfg.Port.Notify(Event{Type: "transcript.partial", Text: msg.Text})
-		return
-	}
-	text := strings.TrimSpace(msg.Text)
-	s.cfg.Port.Notify(Event{Type: "transcript.final", Text: text, Final: true})
-	if text == "" {
-		if s.state == userSpeaking || s.state == listening {
-			s.state = listening
-			s.armSilence()
-		}
-		return
-	}
-	if s.state == agentSpeaking && !s.cfg.Agent.Turn.Uninterruptible {
-		// Words arrived while the agent was talking: this is a turn even
-		// if the barge-in timer has not fired yet.
-		s.interrupt(s.speechStart)
-	}
-	if s.state == agentSpeaking {
-		return // uninterruptible: the caller's words are not answered
-	}
-	s.turn = &resource.TurnTrace{Turn: len(s.trace.Turns) + 1, UserText: text, VADEndMs: ms(s.speechEnd),
-		STTFinalMs: ms(msg.At), LLMFirstTokenMs: -1, TTSFirstAudioMs: -1, FirstFrameMs: -1, LatencyMs: -1}
-	s.userTurn(text, s.speechStart, s.speechEnd)
 }
 
 func (s *session) onDTMF(msg *DTMF) {
@@ -321,39 +248,13 @@ func (s *session) onDTMF(msg *DTMF) {
 	s.after(1500*time.Millisecond, &dtmfFlush{seq: s.dtmfSeq})
 }
 
-// userTurn records what the caller said and starts the reply.
-func (s *session) userTurn(text string, start, end time.Duration) {
-	if s.state == ended {
-		return
-	}
-	s.stopReply(false)
-	s.reprompts = 0
-	s.conv.Messages = append(s.conv.Messages, resource.ConversationMessage{
-		Role: "user", Text: text, StartMs: int64(ms(start)), EndMs: int64(ms(end)),
-	})
-	history := s.history()
-	model, tools, runner, know := s.cfg.LLM, s.tools(), s.cfg.Tools, s.cfg.Knowledge
-	a := s.cfg.Agent
-	s.beginReply(func(r *reply) {
-		if know != nil {
-			// Retrieval runs in the reply, off the mailbox; the model sees
-			// the passages most related to what was just said.
-			passages, err := know(r.ctx, text)
-			if err == nil && len(passages) > 0 {
-				history[0].Content = local.FormatSystemPrompt(a.Prompt, a.Variables, passages)
-			}
-		}
-		r.generate(model, history, tools, runner)
-	}, false)
-	s.state = thinking
-}
-
 func (s *session) onItemSent(msg *ItemSent) {
 	r := s.reply
 	if r == nil || !r.owns(msg.ID) {
 		return
 	}
 	if msg.First && s.turn != nil && s.turn.FirstFrameMs < 0 {
+		s.turn.ReplyStartMs, s.turn.LLMFirstTokenMs, s.turn.TTSFirstAudioMs = span(r.started), span(r.llmFirst), span(r.ttsFirst)
 		s.turn.FirstFrameMs = ms(msg.At)
 		s.turn.LatencyMs = ms(msg.At) - s.turn.VADEndMs
 		if s.cfg.OnTurn != nil {
@@ -370,6 +271,14 @@ func (s *session) onItemPlayed(msg *ItemPlayed) {
 	}
 	r.markPlayed(msg.ID)
 	s.maybeReplyComplete()
+}
+
+// span renders a media time that may not have happened (-1).
+func span(d time.Duration) float64 {
+	if d < 0 {
+		return -1
+	}
+	return ms(d)
 }
 
 func (s *session) finishTurnTrace() {

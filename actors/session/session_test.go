@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"strings"
@@ -247,6 +248,7 @@ func TestBargeInTruncatesToHeardWords(t *testing.T) {
 	h.send(&session.ItemPlayed{ID: first[0]})
 
 	h.send(&session.SpeechStarted{At: time.Since(h.start)})
+	h.send(&session.Transcript{Text: "wait stop"})
 	h.waitFor("interruption", func() bool { return port.has("agent.interrupted") })
 	h.waitFor("user speaking", h.turn("user_speaking"))
 
@@ -326,4 +328,135 @@ func TestPanickingSessionIsIsolated(t *testing.T) {
 	})
 	hg.say("hello")
 	hg.waitFor("healthy session answers", hg.queued(1))
+}
+
+// echoLLM answers with what the caller said, so tests can see which words
+// reached the model.
+type echoLLM struct{}
+
+func (echoLLM) Stream(ctx context.Context, req llm.Request, emit func(llm.Event) error) error {
+	last := req.Messages[len(req.Messages)-1].Content
+	for _, w := range strings.Fields("You said " + last + ".") {
+		if err := emit(llm.Event{TextDelta: w + " "}); err != nil {
+			return err
+		}
+	}
+	return emit(llm.Event{Done: true})
+}
+
+func (h *harness) interruptions() []resource.Interruption {
+	h.send(&session.Hangup{Reason: "test"})
+	var tr resource.SessionTrace
+	h.waitFor("stored trace", func() bool {
+		items, _ := h.store.List(context.Background(), session.TracePrefix("org_1"), "", 1)
+		if len(items) == 0 {
+			return false
+		}
+		return json.Unmarshal(items[0].Value, &tr) == nil
+	})
+	return tr.Interruptions
+}
+
+// A backchannel while the agent speaks neither interrupts nor pauses it.
+func TestBackchannelDoesNotInterrupt(t *testing.T) {
+	port := &fakePort{}
+	h := newHarness(t, &scriptLLM{}, port, "Our clinic is open from nine in the morning until five in the evening on weekdays.")
+	h.waitFor("greeting audio", h.queued(10))
+	now := time.Since(h.start)
+	h.send(&session.SpeechStarted{At: now})
+	h.send(&session.Transcript{Text: "uh huh", At: now})
+	time.Sleep(350 * time.Millisecond) // past interruptionMinMs
+	h.send(&session.SpeechEnded{At: time.Since(h.start)})
+	h.send(&session.Transcript{Text: "uh huh", Final: true, At: time.Since(h.start)})
+	h.playAll()
+	h.waitFor("greeting finished", h.turn("listening"))
+	if port.has("agent.interrupted") || port.has("agent.paused") {
+		t.Fatal("a backchannel stopped the agent")
+	}
+	if msgs := h.state().Messages; len(msgs) != 1 || msgs[0].Interrupted || msgs[0].Role != "assistant" {
+		t.Fatalf("conversation after a backchannel: %+v", msgs)
+	}
+	if in := h.interruptions(); len(in) != 0 {
+		t.Fatalf("backchannel recorded as an interruption: %+v", in)
+	}
+}
+
+// The agent's own words coming back on the line are not an interruption.
+func TestEchoDoesNotInterrupt(t *testing.T) {
+	port := &fakePort{}
+	h := newHarness(t, &scriptLLM{}, port, "Our opening hours are nine to five.")
+	h.waitFor("greeting audio", h.queued(7))
+	h.send(&session.SpeechStarted{At: time.Since(h.start)})
+	h.send(&session.Transcript{Text: "opening hours nine"})
+	time.Sleep(350 * time.Millisecond)
+	h.send(&session.Transcript{Text: "opening hours are nine to five"})
+	h.send(&session.SpeechEnded{At: time.Since(h.start)})
+	h.send(&session.Transcript{Text: "opening hours are nine to five", Final: true})
+	h.playAll()
+	h.waitFor("greeting finished", h.turn("listening"))
+	if port.has("agent.interrupted") {
+		t.Fatal("the agent's echo interrupted it")
+	}
+}
+
+// A reply started on a fragment is discarded when the caller goes on, and
+// the whole utterance is answered once.
+func TestPreemptiveReplyDiscardedWhenCallerContinues(t *testing.T) {
+	port := &fakePort{}
+	h := newHarness(t, echoLLM{}, port, "")
+	now := time.Since(h.start)
+	h.send(&session.SpeechStarted{At: now})
+	h.send(&session.SpeechEnded{At: now})
+	// "to" leaves the sentence open: the endpoint waits, the reply is
+	// generated meanwhile but held.
+	h.send(&session.Transcript{Text: "I would like to", Final: true, At: now})
+	time.Sleep(100 * time.Millisecond)
+	port.mu.Lock()
+	early := len(port.items)
+	port.mu.Unlock()
+	if early != 0 {
+		t.Fatalf("a preemptive reply played %d items before the endpoint", early)
+	}
+	h.send(&session.SpeechStarted{At: time.Since(h.start)})
+	h.send(&session.SpeechEnded{At: time.Since(h.start)})
+	h.send(&session.Transcript{Text: "book an appointment", Final: true, At: time.Since(h.start)})
+	h.waitFor("reply audio", h.queued(1))
+	h.playAll()
+	h.waitFor("listening", h.turn("listening"))
+	msgs := h.state().Messages
+	if len(msgs) != 2 || msgs[0].Text != "I would like to book an appointment" ||
+		msgs[1].Text != "You said I would like to book an appointment." {
+		t.Fatalf("conversation: %+v", msgs)
+	}
+}
+
+// Long caller speech without words pauses the agent; when no words follow,
+// the agent resumes where it stopped instead of starting over.
+func TestFalseInterruptionResumes(t *testing.T) {
+	port := &fakePort{clearPlayed: wordSamples / 2}
+	h := newHarness(t, &scriptLLM{}, port, "One two three four five six seven eight nine ten.")
+	h.waitFor("greeting audio", h.queued(10))
+	first := port.take()
+	port.mu.Lock()
+	port.items = first[1:] // the first word played, the second is playing
+	port.mu.Unlock()
+	h.send(&session.ItemPlayed{ID: first[0]})
+
+	h.send(&session.SpeechStarted{At: time.Since(h.start)})
+	h.waitFor("pause", func() bool { return port.has("agent.paused") })
+	h.send(&session.SpeechEnded{At: time.Since(h.start)})
+	h.send(&session.Transcript{Final: true, At: time.Since(h.start)}) // no words: a cough
+	h.waitFor("resume", func() bool { return port.has("agent.resumed") })
+	// The rest of the second word and the other eight are queued again.
+	h.waitFor("requeued audio", h.queued(9))
+	h.playAll()
+	h.waitFor("greeting finished", h.turn("listening"))
+	msgs := h.state().Messages
+	if len(msgs) != 1 || msgs[0].Interrupted || msgs[0].Text != "One two three four five six seven eight nine ten." {
+		t.Fatalf("resumed greeting: %+v", msgs)
+	}
+	in := h.interruptions()
+	if len(in) != 1 || !in[0].False {
+		t.Fatalf("interruptions: %+v, want one false interruption", in)
+	}
 }

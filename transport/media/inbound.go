@@ -35,8 +35,9 @@ type InboundConfig struct {
 // must not be lost.
 const preRoll = 300 * time.Millisecond
 
-// partialEvery is how often (in frames) interim transcripts are polled.
-const partialEvery = 10
+// partialEvery is how often (in frames) interim transcripts are polled:
+// every 100 ms, so a barge-in can be judged on words soon after onset.
+const partialEvery = 5
 
 // Inbound is the read side of one connection. It is used by one goroutine.
 type Inbound struct {

@@ -85,9 +85,11 @@ func (s *Server) openSession(ctx context.Context, spec sessionSpec) (*live, erro
 	return l, nil
 }
 
-// endOfSpeech is the VAD hangover that makes an end-of-speech candidate. The
-// session decides from the transcript how much more silence ends the turn,
-// so the hangover is the shortest wait any turn may end on.
+// endOfSpeech is the VAD hangover that makes an end-of-speech candidate:
+// half the agent's endpointing, within 100–200 ms. The session then decides
+// from the transcript how much more silence ends the turn, so this is the
+// shortest wait any turn may end on.
 func endOfSpeech(a *resource.Agent) time.Duration {
-	return time.Duration(a.Turn.EndpointingMs) * time.Millisecond
+	d := time.Duration(a.Turn.EndpointingMs) * time.Millisecond / 2
+	return min(max(d, 100*time.Millisecond), 200*time.Millisecond)
 }

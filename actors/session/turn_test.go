@@ -1,0 +1,44 @@
+package session
+
+import (
+	"testing"
+	"time"
+)
+
+func TestEndpointWait(t *testing.T) {
+	base := 300 * time.Millisecond
+	for _, tc := range []struct {
+		text string
+		want time.Duration
+	}{
+		{"what time do you open", base / 2},        // a complete question
+		{"yes", base / 2},                          // a complete one-word answer
+		{"I would like to book and", base * 5 / 2}, // trailing conjunction
+		{"my number is um", base * 5 / 2},          // trailing filler
+		{"it's four five six", base * 2},           // digits being spelled
+		{"my code is 4321", base * 2},
+		{"parking", base}, // one word: could go on
+		{"", base},
+	} {
+		if got := endpointWait(tc.text, base); got != tc.want {
+			t.Errorf("endpointWait(%q) = %v, want %v", tc.text, got, tc.want)
+		}
+	}
+}
+
+func TestContentWords(t *testing.T) {
+	bc := []string{"uh-huh", "mm-hmm", "yeah", "okay", "right"}
+	said := map[string]bool{"our": true, "opening": true, "hours": true}
+	for _, tc := range []struct {
+		text string
+		n    int
+	}{
+		{"uh huh", 0}, {"yeah okay", 0}, {"mm hmm right", 0}, {"um", 0},
+		{"opening hours", 0}, // the agent's own words coming back
+		{"wait stop", 2}, {"no I meant tomorrow", 4},
+	} {
+		if got := contentWords(tc.text, bc, said); len(got) != tc.n {
+			t.Errorf("contentWords(%q) = %v, want %d words", tc.text, got, tc.n)
+		}
+	}
+}
