@@ -81,3 +81,23 @@ type Interruption struct {
 	// False is set when no words followed the onset.
 	False bool `json:"false"`
 }
+
+// Call is the telephony leg of a phone session.
+type Call struct {
+	ID             string     `json:"id"`
+	OrganizationID string     `json:"-"`
+	AgentID        string     `json:"agentId"`
+	SessionID      string     `json:"sessionId"`
+	Provider       string     `json:"provider"`
+	ProviderCallID string     `json:"providerCallId"`
+	StreamID       string     `json:"streamId"`
+	From           string     `json:"from"`
+	To             string     `json:"to"`
+	Direction      string     `json:"direction"`
+	Status         string     `json:"status"` // in_progress | completed | failed
+	StartedAt      time.Time  `json:"startedAt"`
+	EndedAt        *time.Time `json:"endedAt"`
+	DurationMs     int64      `json:"durationMs"`
+	EndReason      string     `json:"endReason"`
+	Recording      bool       `json:"recording"`
+}

@@ -171,6 +171,22 @@ func TestSimulatedCallEndToEnd(t *testing.T) {
 		t.Fatalf("recording: %d channels, %v long; the call lasted %v", audio.Channels, audio.Duration(), callLength)
 	}
 
+	// The call: its telephony leg as Twilio described it.
+	var leg struct {
+		SessionID      string `json:"sessionId"`
+		ProviderCallID string `json:"providerCallId"`
+		From           string `json:"from"`
+		Status         string `json:"status"`
+		DurationMs     int64  `json:"durationMs"`
+		EndReason      string `json:"endReason"`
+	}
+	res = n.Do("GET", "/v1/observability/calls/"+conv.CallID, n.AdminKey, nil)
+	res.JSON(t, &leg)
+	if res.Status != 200 || leg.SessionID != conv.SessionID || leg.ProviderCallID != call.CallSID || leg.From != "+15550001111" ||
+		leg.Status != "completed" || leg.EndReason != "stop" || leg.DurationMs < callLength.Milliseconds()-2000 {
+		t.Fatalf("call record: %d %s", res.Status, res.Body)
+	}
+
 	// The trace: one turn per question, every span in order.
 	var trace traceBody
 	res = n.Do("GET", "/v1/observability/sessions/"+conv.SessionID, n.AdminKey, nil)

@@ -7,8 +7,13 @@ import (
 	"github.com/asynkron/protoactor-go/actor"
 )
 
-// Spawn asks the sessions supervisor to start a session. Answer: *actor.PID.
-type Spawn struct{ Config Config }
+// Spawn asks the sessions supervisor to start a session, or, with Props
+// set, an actor that owns one (a phone call). Answer: *actor.PID.
+type Spawn struct {
+	Config Config
+	Props  *actor.Props
+	Name   string
+}
 
 // Count asks how many sessions are live. Answer: int.
 type Count struct{}
@@ -36,7 +41,11 @@ func NewSupervisor(log *slog.Logger) *actor.Props {
 func (s *supervisor) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *Spawn:
-		pid, err := ctx.SpawnNamed(New(msg.Config), msg.Config.SessionID)
+		props, name := msg.Props, msg.Name
+		if props == nil {
+			props, name = New(msg.Config), msg.Config.SessionID
+		}
+		pid, err := ctx.SpawnNamed(props, name)
 		if err != nil {
 			ctx.Respond(fmt.Errorf("session: spawn: %w", err))
 			return

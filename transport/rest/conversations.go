@@ -6,6 +6,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	callactor "github.com/switchboard-voice/switchboard/actors/call"
 	"github.com/switchboard-voice/switchboard/actors/session"
 	"github.com/switchboard-voice/switchboard/resource"
 	"github.com/switchboard-voice/switchboard/storage"
@@ -25,6 +26,8 @@ func conversationRoutes() []route {
 			ListOf: "SessionTrace", Handle: (*Server).listTraces},
 		{Method: "GET", Path: "/v1/observability/sessions/{id}", Summary: "Get session detail: per-turn spans and interruptions", Tag: "Conversations",
 			Responses: map[int]string{200: "SessionTrace"}, Handle: (*Server).getTrace},
+		{Method: "GET", Path: "/v1/observability/calls/{callId}", Summary: "Get call detail: the telephony leg of a phone session", Tag: "Conversations",
+			Responses: map[int]string{200: "Call"}, Handle: (*Server).getCall},
 		{Method: "GET", Path: "/v1/recordings/{callId}", Summary: "Get call recording (stereo WAV: caller left, agent right)", Tag: "Conversations",
 			Responses: map[int]string{200: "Recording"}, Handle: (*Server).getRecording},
 	}
@@ -113,4 +116,18 @@ func (s *Server) getTrace(c *call) (int, any, error) {
 		return 0, nil, resource.NotFound("session")
 	}
 	return fasthttp.StatusOK, tr, err
+}
+
+func (s *Server) getCall(c *call) (int, any, error) {
+	id, p := pathID(c.ctx, "callId", resource.PrefixCall, "call")
+	if p != nil {
+		return 0, nil, p
+	}
+	ctx, cancel := s.storeCtx()
+	defer cancel()
+	rec, err := storage.GetJSON[resource.Call](ctx, s.store, callactor.Key(c.who.OrgID, id))
+	if errors.Is(err, storage.ErrNotFound) {
+		return 0, nil, resource.NotFound("call")
+	}
+	return fasthttp.StatusOK, rec, err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/switchboard-voice/switchboard/actors/call"
 	"github.com/switchboard-voice/switchboard/actors/session"
 	"github.com/switchboard-voice/switchboard/resource"
 	"github.com/switchboard-voice/switchboard/transport/media"
@@ -22,6 +23,9 @@ type sessionSpec struct {
 	encoder   media.Encoder
 	recorder  *media.Recorder
 	port      func(*media.Outbound) session.Port
+	// call, for phone sessions, is the telephony leg; a call actor then
+	// owns it and supervises the session.
+	call *resource.Call
 }
 
 // live is a running session's media loops and actor.
@@ -71,7 +75,13 @@ func (s *Server) openSession(ctx context.Context, spec sessionSpec) (*live, erro
 		return nil, fmt.Errorf("%w: %v", errEngine, err1)
 	}
 	sessCfg.Port = spec.port(l.out)
-	pid, err := s.spawn(sessCfg)
+	req := &session.Spawn{Config: sessCfg}
+	if spec.call != nil {
+		c := *spec.call
+		c.ID, c.OrganizationID, c.AgentID = spec.callID, spec.orgID, a.ID
+		req = &session.Spawn{Props: call.New(call.Config{Call: c, Session: sessCfg, Store: s.deps.Store, Log: s.deps.Log}), Name: c.ID}
+	}
+	pid, err := s.spawn(req)
 	if err != nil {
 		_ = l.in.Close()
 		done()

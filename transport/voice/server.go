@@ -139,9 +139,9 @@ func (s *Server) loadAgent(orgID, agentID string) (*resource.Agent, error) {
 	return actors.Ask[*resource.Agent](s.deps.Root, s.deps.Agents, &agent.Get{OrgID: orgID, ID: agentID}, 5*time.Second)
 }
 
-// spawn starts the session actor.
-func (s *Server) spawn(cfg session.Config) (*actor.PID, error) {
-	res, err := s.deps.Root.RequestFuture(s.deps.Sessions, &session.Spawn{Config: cfg}, 5*time.Second).Result()
+// spawn starts the session (or call) actor.
+func (s *Server) spawn(req *session.Spawn) (*actor.PID, error) {
+	res, err := s.deps.Root.RequestFuture(s.deps.Sessions, req, 5*time.Second).Result()
 	if err != nil {
 		return nil, err
 	}

@@ -107,6 +107,8 @@ func (c *twilioCall) run(parser *mediastream.Parser, msg *mediastream.Inbound) {
 		transport: "twilio", orgID: c.claims.OrgID, agent: c.agent, channel: resource.ChannelPhone,
 		callID: resource.NewID(resource.PrefixCall), inRate: twilioRate, encoder: enc, recorder: rec,
 		port: func(out *media.Outbound) session.Port { return &twilioPort{out: out} },
+		call: &resource.Call{Provider: "twilio", ProviderCallID: c.callSID, StreamID: c.streamSID,
+			From: c.claims.From, To: c.claims.To, Direction: "inbound"},
 	})
 	if err != nil {
 		c.log.Warn("twilio_session_failed", "err", err)
