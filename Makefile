@@ -52,6 +52,7 @@ test: deps lint
 
 bench: deps
 	go test -run '^$$' -bench . -benchmem -timeout 30m ./audio/... ./storage/... ./providers/... ./bench/... | tee bench/results/go-bench.txt
+	go run ./bench/cmd/voicebench -out bench/results
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null; git ls-files --others --exclude-standard '*.go' 2>/dev/null)); \

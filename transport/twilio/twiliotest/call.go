@@ -76,6 +76,10 @@ type Options struct {
 	// counts as speech for the latency measurement, and an agent frame as
 	// audible; 0 means DefaultVoicedRMS.
 	VoicedRMS float64
+	// NoRecording keeps no audio: Recording returns nothing and utterances
+	// carry no PCM8k, while every time and count is still measured. Load
+	// generators set it so that thousands of calls fit in one process.
+	NoRecording bool
 }
 
 // Call is one simulated call on a live media stream. Its methods are safe
@@ -92,6 +96,7 @@ type Call struct {
 
 	conn      *websocket.Conn
 	voicedRMS float64
+	noRecord  bool
 
 	ttsMu sync.Mutex // guards tts, created lazily
 	tts   tts.Synthesizer
@@ -166,6 +171,7 @@ func Dial(ctx context.Context, opts Options) (*Call, error) {
 		Parameters: params,
 		conn:       conn,
 		voicedRMS:  opts.VoicedRMS,
+		noRecord:   opts.NoRecording,
 		tts:        opts.TTS,
 		queue:      make(chan *speech, 16),
 		quit:       make(chan struct{}),
@@ -175,6 +181,7 @@ func Dial(ctx context.Context, opts Options) (*Call, error) {
 	}
 	c.sidJSON, _ = json.Marshal(c.StreamSID) // a string always marshals
 	c.rx.changed = make(chan struct{})
+	c.rx.noRecord = opts.NoRecording
 
 	if err := c.handshake(); err != nil {
 		conn.Close()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -32,6 +33,9 @@ type receiver struct {
 
 	cursor    int       // first frame WaitForAgent has not consumed
 	prevStart time.Time // Start of the last utterance WaitForAgent returned
+	noRecord  bool      // Options.NoRecording: frames keep no PCM and are dropped once consumed
+
+	clears []time.Time // arrival of each clear
 
 	changed chan struct{} // closed and replaced whenever frames change
 
@@ -137,8 +141,10 @@ func (c *Call) readLoop() {
 	var p mediastream.Parser
 	var in mediastream.Inbound
 	var pcm []int16
+	var buf []byte // reused: nothing keeps a message past its iteration
 	for {
-		typ, msg, err := c.conn.ReadMessage()
+		typ, msg, err := readMessage(c.conn, buf)
+		buf = msg[:0]
 		if err != nil {
 			var ce *websocket.CloseError
 			if errors.As(err, &ce) && (ce.Code == websocket.CloseNormalClosure || ce.Code == websocket.CloseGoingAway) {
@@ -198,6 +204,30 @@ func (c *Call) readLoop() {
 	}
 }
 
+// readMessage reads the next message into buf's storage, growing it as
+// needed, which spares the allocation websocket.Conn.ReadMessage makes per
+// message.
+func readMessage(conn *websocket.Conn, buf []byte) (int, []byte, error) {
+	typ, r, err := conn.NextReader()
+	if err != nil {
+		return typ, buf[:0], err
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return typ, buf, nil
+		}
+		if err != nil {
+			return typ, buf, err
+		}
+	}
+}
+
 func (c *Call) checkSID(event, sid string) bool {
 	if sid == c.StreamSID {
 		return true
@@ -220,14 +250,17 @@ func (c *Call) onMedia(now time.Time, pcm []int16) {
 			start = now
 		}
 		end := start.Add(time.Duration(n) * time.Second / sampleRate)
-		r.frames = append(r.frames, agentFrame{
-			pcm:          append([]int16(nil), pcm[:n]...),
+		f := agentFrame{
 			arrived:      now,
 			start:        start,
 			end:          end,
 			callerVoiced: r.lastVoiced,
 			audible:      rms(pcm[:n]) > c.voicedRMS,
-		})
+		}
+		if !r.noRecord {
+			f.pcm = append([]int16(nil), pcm[:n]...)
+		}
+		r.frames = append(r.frames, f)
 		r.playEnd = end
 		pcm = pcm[n:]
 	}
@@ -260,6 +293,7 @@ func (c *Call) onClear(now time.Time) {
 	c.mu.Lock()
 	r := &c.rx
 	r.stats.Clears++
+	r.clears = append(r.clears, now)
 	dropped := false
 	i := len(r.frames) - 1
 	for ; i >= 0 && !r.frames[i].cleared && !r.frames[i].start.Before(now); i-- {
@@ -271,7 +305,7 @@ func (c *Call) onClear(now time.Time) {
 		f := &r.frames[i]
 		if f.end.After(now) { // playing now: keep what was heard
 			played := int(now.Sub(f.start) * sampleRate / time.Second)
-			f.pcm = f.pcm[:min(played, len(f.pcm))]
+			f.pcm = f.pcm[:min(max(played, 0), len(f.pcm))]
 			f.end = now
 			dropped = true
 		}
@@ -414,7 +448,7 @@ func (r *receiver) scan(now time.Time, silence time.Duration, ended bool) (u Utt
 			continue
 		}
 		u.Interrupted = u.Interrupted || f[j].cut
-		if j > last {
+		if j > last || r.noRecord {
 			continue
 		}
 		if gap := int(f[j].start.Sub(at) * sampleRate / time.Second); gap > 0 {
@@ -429,7 +463,20 @@ func (r *receiver) scan(now time.Time, silence time.Duration, ended bool) (u Utt
 	}
 	r.prevStart = u.Start
 	r.cursor = last + 1
+	r.trim()
 	return u, true, time.Time{}
+}
+
+// trim drops the frames WaitForAgent has consumed when nothing is recorded,
+// so a long call holds only the audio still to be returned or played.
+func (r *receiver) trim() {
+	if !r.noRecord || r.cursor == 0 {
+		return
+	}
+	n := copy(r.frames, r.frames[r.cursor:])
+	clear(r.frames[n:])
+	r.frames = r.frames[:n]
+	r.cursor = 0
 }
 
 // Recording returns the call as heard at the caller's end, 8 kHz from the

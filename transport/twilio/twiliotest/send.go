@@ -40,11 +40,15 @@ var silenceFrame = func() []byte {
 
 // speech is one queued run of caller audio.
 type speech struct {
-	mulaw    []byte // whole frames
+	mulaw    []byte // whole frames; may be a Clip's, shared and read-only
 	voiced   []bool // per frame: above VoicedRMS
 	canceled atomic.Bool
 	done     chan struct{} // closed after the last frame is sent or the call ends
 	err      error         // set before done is closed
+
+	// onset and lastVoiced are when its first and last voiced frames were
+	// sent; Call.mu guards them.
+	onset, lastVoiced time.Time
 }
 
 // Say speaks text in voice (a flite voice ID such as "flite-kal16"; empty
@@ -247,12 +251,18 @@ func (c *Call) sendLoop() {
 		if voiced {
 			// Taken before the write: the frame leaves no earlier than this.
 			c.rx.lastVoiced = now
+			if cur.onset.IsZero() {
+				cur.onset = now
+			}
+			cur.lastVoiced = now
 		}
-		sf := sentFrame{at: now}
-		if cur != nil {
-			sf.mulaw = frame
+		if !c.noRecord {
+			sf := sentFrame{at: now}
+			if cur != nil {
+				sf.mulaw = frame
+			}
+			c.rx.sent = append(c.rx.sent, sf)
 		}
-		c.rx.sent = append(c.rx.sent, sf)
 		c.mu.Unlock()
 		if err := c.sendMedia(frame); err != nil {
 			c.end(fmt.Errorf("%w: %w", ErrCallEnded, err))
