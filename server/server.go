@@ -156,6 +156,7 @@ func (s *Server) start() error {
 		PublicURL:       s.cfg.PublicURL,
 		TwilioAuthToken: s.cfg.Twilio.AuthToken,
 		TokenSecret:     streamSecret,
+		EgressAllow:     allow,
 	}, rest.Deps{System: s.sys, Engines: s.engines, Voice: s.voice, Store: s.store, Metrics: s.metrics.Registry}, s.log)
 	if err != nil {
 		return err

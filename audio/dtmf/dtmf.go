@@ -151,8 +151,26 @@ func (d *Detector) Process(frame []int16) (digit byte, ok bool) {
 	return digit, true
 }
 
-// feed runs the Goertzel recurrences over samples.
+// quietEnergy is the mean square below which samples are too quiet to
+// matter: −60 dBFS, 16 dB under the weakest tone accepted.
+const quietEnergy = 1e-6
+
+// feed runs the Goertzel recurrences over samples. While a window has heard
+// nothing but near-silence its filter state is zero, and running the
+// recurrences over more near-silence would leave it within −60 dB of zero:
+// such chunks only advance the window. This makes silence — most of a
+// call — nearly free.
 func (d *Detector) feed(w *window, samples []int16) {
+	if w.energy == 0 {
+		var e int64
+		for _, v := range samples {
+			e += int64(v) * int64(v)
+		}
+		if float32(e)/(32768*32768) < quietEnergy*float32(len(samples)) {
+			w.n += len(samples)
+			return
+		}
+	}
 	s1, s2 := w.s1, w.s2
 	e := w.energy
 	for _, v := range samples {

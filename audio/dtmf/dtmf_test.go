@@ -301,3 +301,16 @@ func BenchmarkProcess(b *testing.B) {
 		})
 	}
 }
+
+// Most of a call is near-silence; it should cost little.
+func BenchmarkProcessQuiet(b *testing.B) {
+	d, _ := NewDetector(8000)
+	frame := make([]int16, 160)
+	for i := range frame {
+		frame[i] = int16(i%7) - 3 // line noise around −80 dBFS
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Process(frame)
+	}
+}

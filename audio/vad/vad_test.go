@@ -211,3 +211,40 @@ func benchmarkProcess(b *testing.B, rate int) {
 
 func BenchmarkProcess20ms8k(b *testing.B)  { benchmarkProcess(b, 8000) }
 func BenchmarkProcess20ms16k(b *testing.B) { benchmarkProcess(b, 16000) }
+
+// After speech, digital silence must bring the filter state to exact zero
+// rather than letting it decay through subnormal numbers (which are slow).
+func TestSilenceFlushesFilterState(t *testing.T) {
+	d, err := New(DefaultConfig(16000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loud := make([]int16, 320)
+	for i := range loud {
+		loud[i] = int16(8000 * math.Sin(float64(i)*0.3))
+	}
+	d.Process(loud)
+	silent := make([]int16, 320)
+	for i := 0; i < 50; i++ {
+		d.Process(silent)
+	}
+	for _, f := range []biquad{d.hp, d.lp} {
+		if f.x1 != 0 || f.x2 != 0 || f.y1 != 0 || f.y2 != 0 {
+			t.Fatalf("filter state after 1 s of silence: %+v", f)
+		}
+	}
+}
+
+func BenchmarkProcessDigitalSilence(b *testing.B) {
+	d, _ := New(DefaultConfig(16000))
+	loud := make([]int16, 320)
+	for i := range loud {
+		loud[i] = int16(8000 * math.Sin(float64(i)*0.3))
+	}
+	d.Process(loud)
+	silent := make([]int16, 320)
+	b.ReportAllocs()
+	for b.Loop() {
+		d.Process(silent)
+	}
+}

@@ -14,9 +14,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/switchboard-voice/switchboard/actors/keyring"
 	"github.com/switchboard-voice/switchboard/config"
@@ -120,6 +123,10 @@ func serve(args []string, stdout, stderr io.Writer) int {
 		log.Error("server_start_failed", "err", err)
 		return 1
 	}
+	if addr := os.Getenv("SWITCHBOARD_PPROF_ADDR"); addr != "" {
+		stop := servePprof(addr, log)
+		defer stop()
+	}
 	if srv.AdminKey != "" {
 		// Printed once, to the terminal, never to the log.
 		fmt.Fprintf(stdout, "\nAdmin API key (shown once, also saved to %s/admin.key):\n\n    %s\n\n", cfg.DataDir, srv.AdminKey)
@@ -196,5 +203,27 @@ func raiseFileLimit(log *slog.Logger) {
 	lim.Cur = lim.Max
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		log.Warn("file_limit_unchanged", "err", err)
+	}
+}
+
+// servePprof serves Go's profiler on addr (meant for loopback, for an
+// operator chasing CPU or memory); the returned func stops it.
+func servePprof(addr string, log *slog.Logger) func() {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	hs := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := hs.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+			log.Warn("pprof_failed", "err", err)
+		}
+	}()
+	return func() {
+		_ = hs.Close()
+		<-done
 	}
 }

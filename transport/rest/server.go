@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"runtime/debug"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,9 @@ type Config struct {
 	TwilioAuthToken string
 	// TokenSecret signs media-stream session tokens.
 	TokenSecret []byte
+	// EgressAllow lists the private CIDRs that tools may reach anyway
+	// (SWITCHBOARD_EGRESS_ALLOW).
+	EgressAllow []netip.Prefix
 }
 
 // Deps are what the handlers talk to.
@@ -74,6 +78,8 @@ type Server struct {
 	document []byte
 	// speech holds what the speech endpoints compute once.
 	speech speechState
+	// agentrt is the agent runtime of chat and tools, built on first use.
+	agentrt agentrtState
 }
 
 // call is one request as a handler sees it.
