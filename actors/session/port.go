@@ -1,13 +1,21 @@
 package session
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// ErrPortFull is returned by Play when the playout queue has no room: the
+// session keeps the audio and offers it again as queued items play.
+var ErrPortFull = errors.New("session: playout queue full")
 
 // Port is how a session reaches its caller; the transport implements it.
 // Every method returns at once: audio goes into a bounded playout queue and
 // control messages into a bounded outbox, so a slow socket never blocks the
 // actor.
 type Port interface {
-	// Play queues agent audio at SampleRate as item id.
+	// Play queues agent audio at SampleRate as item id, or returns
+	// ErrPortFull.
 	Play(id uint64, pcm []int16) error
 	// Clear drops all queued agent audio and reports how many samples of
 	// each dropped item had been played.

@@ -68,6 +68,8 @@ type reply struct {
 	held      bool
 	heldAudio []*replyAudio
 	cut       []Played
+	// backlog is audio the port had no room for yet, in order.
+	backlog []*replyAudio
 	// Media times of the reply's spans, -1 until they happen.
 	started, llmFirst, ttsFirst time.Duration
 }
@@ -99,6 +101,9 @@ func (r *reply) markPlayed(id uint64) {
 }
 
 func (r *reply) allPlayed() bool {
+	if len(r.backlog) > 0 {
+		return false
+	}
 	for i := range r.items {
 		if !r.items[i].played {
 			return false
@@ -168,6 +173,19 @@ func (s *session) commitReply(r *reply) {
 	r.committed = true
 	r.msgIndex = len(s.conv.Messages)
 	s.conv.Messages = append(s.conv.Messages, resource.ConversationMessage{Role: "assistant", StartMs: int64(ms(s.now()))})
+}
+
+// drainBacklog offers waiting audio to the port again, as room appears.
+func (s *session) drainBacklog(r *reply) {
+	waiting := r.backlog
+	r.backlog = nil
+	for i, a := range waiting {
+		s.playAudio(r, a.pcm, a.words)
+		if len(r.backlog) > 0 {
+			r.backlog = append(r.backlog, waiting[i+1:]...)
+			return
+		}
+	}
 }
 
 // release lets a held reply play, starting with what it produced meanwhile.
@@ -277,11 +295,21 @@ func (s *session) onReplyAudio(msg *replyAudio) {
 	s.playAudio(r, msg.pcm, msg.words)
 }
 
-// playAudio gives a chunk of the reply to the port as a new item.
+// playAudio gives a chunk of the reply to the port as a new item. When the
+// port's queue is full the chunk waits in the backlog, behind any others.
 func (s *session) playAudio(r *reply, pcm []int16, words []tts.Word) {
+	if len(r.backlog) > 0 {
+		r.backlog = append(r.backlog, &replyAudio{pcm: pcm, words: words})
+		return
+	}
 	s.nextItem++
 	id := s.nextItem
 	if err := s.cfg.Port.Play(id, pcm); err != nil {
+		s.nextItem--
+		if errors.Is(err, ErrPortFull) {
+			r.backlog = append(r.backlog, &replyAudio{pcm: pcm, words: words})
+			return
+		}
 		s.cfg.Log.Warn("session_play_dropped", "session_id", s.cfg.SessionID, "err", err)
 		return
 	}

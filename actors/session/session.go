@@ -270,6 +270,9 @@ func (s *session) onItemPlayed(msg *ItemPlayed) {
 		return
 	}
 	r.markPlayed(msg.ID)
+	if !r.held {
+		s.drainBacklog(r)
+	}
 	s.maybeReplyComplete()
 }
 

@@ -75,12 +75,18 @@ type fakePort struct {
 	events      []string
 	hungUp      bool
 	panicOn     string
+	capacity    int // items the queue holds; 0 is unbounded
+	played      int // items ever accepted
 }
 
 func (p *fakePort) Play(id uint64, pcm []int16) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.capacity > 0 && len(p.items) >= p.capacity {
+		return session.ErrPortFull
+	}
 	p.items = append(p.items, id)
+	p.played++
 	return nil
 }
 
@@ -458,5 +464,23 @@ func TestFalseInterruptionResumes(t *testing.T) {
 	in := h.interruptions()
 	if len(in) != 1 || !in[0].False {
 		t.Fatalf("interruptions: %+v, want one false interruption", in)
+	}
+}
+
+// A full playout queue delays audio but loses none: the session offers the
+// rest as items play, and the reply completes whole.
+func TestFullPortLosesNoAudio(t *testing.T) {
+	port := &fakePort{capacity: 3}
+	h := newHarness(t, &scriptLLM{}, port, "One two three four five six seven eight nine ten.")
+	for round := 0; round < 10 && h.state().Turn != "listening"; round++ {
+		h.waitFor("queued audio", h.queued(1))
+		h.playAll()
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.waitFor("greeting finished", h.turn("listening"))
+	port.mu.Lock()
+	defer port.mu.Unlock()
+	if port.played != 10 {
+		t.Fatalf("%d of 10 word chunks reached the port", port.played)
 	}
 }

@@ -54,7 +54,10 @@ type Outbound struct {
 // NewOutbound prepares the write side.
 func NewOutbound(cfg OutboundConfig) (*Outbound, error) {
 	if cfg.QueueSeconds <= 0 {
-		cfg.QueueSeconds = 60
+		// Enough for a long sentence ahead of playback; the session keeps
+		// the rest of a reply until there is room, so the queue stays small
+		// (it is preallocated: 8 s is 256 KiB per call).
+		cfg.QueueSeconds = 8
 	}
 	q, err := playout.New(playout.Config{Capacity: cfg.QueueSeconds * session.SampleRate, MaxItems: 4096})
 	if err != nil {
@@ -79,6 +82,9 @@ func (o *Outbound) Play(id uint64, pcm []int16) error {
 		return ErrClosed
 	}
 	if err := o.queue.Enqueue(playout.ItemID(id), pcm); err != nil {
+		if errors.Is(err, playout.ErrFull) || errors.Is(err, playout.ErrTooManyItems) {
+			return session.ErrPortFull
+		}
 		return err
 	}
 	o.signal()
