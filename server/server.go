@@ -20,12 +20,14 @@ import (
 	"github.com/switchboard-voice/switchboard/actors/collection"
 	"github.com/switchboard-voice/switchboard/actors/keyring"
 	"github.com/switchboard-voice/switchboard/actors/system"
+	"github.com/switchboard-voice/switchboard/agentrt"
 	"github.com/switchboard-voice/switchboard/config"
 	"github.com/switchboard-voice/switchboard/egress"
 	"github.com/switchboard-voice/switchboard/metrics"
 	"github.com/switchboard-voice/switchboard/providers/engines"
 	"github.com/switchboard-voice/switchboard/storage"
 	"github.com/switchboard-voice/switchboard/storage/badger"
+	"github.com/switchboard-voice/switchboard/toolrun"
 	"github.com/switchboard-voice/switchboard/transport/rest"
 	"github.com/switchboard-voice/switchboard/transport/voice"
 )
@@ -145,6 +147,10 @@ func (s *Server) start() error {
 	}, voice.Deps{
 		Root: s.sys.Root(), Agents: s.sys.Agents, Sessions: s.sys.Sessions, Collections: s.sys.Collections,
 		Engines: s.engines, Store: s.store, Log: s.log, Metrics: s.metrics,
+		Runtime: agentrt.New(agentrt.Deps{
+			Root: s.sys.Root(), Agents: s.sys.Agents, Tools: s.sys.Tools, Collections: s.sys.Collections,
+			Engines: s.engines, Runner: toolrun.New(toolrun.Options{EgressAllow: allow, Log: s.log}), Log: s.log,
+		}),
 	})
 	s.api, err = rest.New(rest.Config{
 		Version:         Version,

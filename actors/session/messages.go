@@ -50,6 +50,10 @@ type ItemPlayed struct {
 // client "end").
 type Hangup struct{ Reason string }
 
+// EndCall asks the session to end the call once the agent has finished
+// speaking (a tool of type end_call or transfer_call ran).
+type EndCall struct{ Reason string }
+
 // Cancel stops the agent's current reply at the client's request.
 type Cancel struct{}
 

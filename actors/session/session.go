@@ -37,8 +37,10 @@ type Config struct {
 	// MaxDuration ends the call.
 	MaxDuration time.Duration
 	// Tools runs tool calls other than end_call; nil answers them with an
-	// error result.
-	Tools ToolRunner
+	// error result. ToolDefs are the tools offered to the model; nil offers
+	// only end_call.
+	Tools    ToolRunner
+	ToolDefs []llm.Tool
 	// Recording, when set, returns the call's stereo WAV to store at the
 	// end under the call ID.
 	Recording func() ([]byte, error)
@@ -177,6 +179,14 @@ func (s *session) Receive(ctx actor.Context) {
 		}
 	case *Hangup:
 		s.finish(ctx, msg.Reason)
+	case *EndCall:
+		// A tool ended the call: after the reply under way, or at once.
+		if s.reply != nil {
+			s.reply.hangup = true
+		} else {
+			s.hangingUp = true
+			s.cfg.Port.Hangup()
+		}
 	case *Snapshot:
 		ctx.Respond(&State{ID: s.cfg.SessionID, Turn: stateNames[s.state], Messages: s.messages()})
 	case *actor.Stopping:
@@ -419,6 +429,9 @@ func (s *session) history() []llm.Message {
 }
 
 func (s *session) tools() []llm.Tool {
+	if s.cfg.ToolDefs != nil {
+		return s.cfg.ToolDefs
+	}
 	return []llm.Tool{{
 		Name:        "end_call",
 		Description: "End the call when the caller says goodbye or has nothing more to ask.",

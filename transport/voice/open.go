@@ -8,6 +8,7 @@ import (
 
 	"github.com/switchboard-voice/switchboard/actors/call"
 	"github.com/switchboard-voice/switchboard/actors/session"
+	"github.com/switchboard-voice/switchboard/agentrt"
 	"github.com/switchboard-voice/switchboard/resource"
 	"github.com/switchboard-voice/switchboard/transport/media"
 )
@@ -60,6 +61,19 @@ func (s *Server) openSession(ctx context.Context, spec sessionSpec) (*live, erro
 	}
 	if spec.recorder != nil {
 		sessCfg.Recording = spec.recorder.WAV
+	}
+	if s.deps.Runtime != nil {
+		// The agent's tools (webhooks, MCP, transfer, knowledge search) are
+		// offered to the model; a tool that ends the call tells the session.
+		if ra, err := s.deps.Runtime.Bind(a); err == nil {
+			sessCfg.ToolDefs = ra.LLMTools()
+			sessCfg.Tools = ra.Runner(agentrt.Signals{
+				EndCall:  func() { l.box.send(&session.EndCall{Reason: "end_call"}) },
+				Transfer: func(string) { l.box.send(&session.EndCall{Reason: "transfer"}) },
+			})
+		} else {
+			s.deps.Log.Warn("voice_tools_unavailable", "agent_id", a.ID, "err", err)
+		}
 	}
 	done := s.observe(spec.transport, &outCfg, &sessCfg)
 	if l.out, err1 = media.NewOutbound(outCfg); err1 != nil {

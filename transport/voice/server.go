@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-voice/switchboard/actors/agent"
 	"github.com/switchboard-voice/switchboard/actors/collection"
 	"github.com/switchboard-voice/switchboard/actors/session"
+	"github.com/switchboard-voice/switchboard/agentrt"
 	"github.com/switchboard-voice/switchboard/metrics"
 	"github.com/switchboard-voice/switchboard/providers/engines"
 	"github.com/switchboard-voice/switchboard/providers/llm/local"
@@ -45,6 +46,8 @@ type Deps struct {
 	Store       storage.Store
 	Log         *slog.Logger
 	Metrics     *metrics.Metrics
+	// Runtime, when set, gives sessions the agent's tools.
+	Runtime *agentrt.Runtime
 }
 
 // Server serves voice WebSockets.
