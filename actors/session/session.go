@@ -248,8 +248,14 @@ func (s *session) onDTMF(msg *DTMF) {
 	s.cfg.Port.Notify(Event{Type: "dtmf", Digit: string(msg.Digit)})
 	s.disarmSilence()
 	if msg.Digit == '#' {
+		// '#' ends the input at once: a flush sent to the mailbox would
+		// queue behind keys already pressed after it, and take them in.
 		s.dtmfSeq++
-		s.send(&dtmfFlush{seq: s.dtmfSeq})
+		if s.dtmf.Len() > 0 {
+			digits := s.dtmf.String()
+			s.dtmf.Reset()
+			s.userTurn(digits)
+		}
 		return
 	}
 	s.dtmf.WriteByte(msg.Digit)

@@ -254,7 +254,7 @@ func TestBargeInTruncatesToHeardWords(t *testing.T) {
 	h.send(&session.ItemPlayed{ID: first[0]})
 
 	h.send(&session.SpeechStarted{At: time.Since(h.start)})
-	h.send(&session.Transcript{Text: "wait stop"})
+	h.send(&session.Transcript{Text: "wait stop"}) // two words: no flicker
 	h.waitFor("interruption", func() bool { return port.has("agent.interrupted") })
 	h.waitFor("user speaking", h.turn("user_speaking"))
 
@@ -483,4 +483,31 @@ func TestFullPortLosesNoAudio(t *testing.T) {
 	if port.played != 10 {
 		t.Fatalf("%d of 10 word chunks reached the port", port.played)
 	}
+}
+
+// A recogniser's first guess flickers: one word that the next interim
+// transcript does not confirm does not interrupt.
+func TestFlickeringFirstGuessDoesNotInterrupt(t *testing.T) {
+	port := &fakePort{}
+	h := newHarness(t, &scriptLLM{}, port, "Our clinic offers cleanings, fillings, crowns and whitening every weekday.")
+	h.waitFor("greeting audio", h.queued(10))
+	h.send(&session.SpeechStarted{At: time.Since(h.start)})
+	time.Sleep(300 * time.Millisecond) // past interruptionMinMs
+	h.send(&session.Transcript{Text: "but"})
+	h.send(&session.Transcript{Text: "uh huh"})
+	h.send(&session.SpeechEnded{At: time.Since(h.start)})
+	h.send(&session.Transcript{Text: "uh huh", Final: true})
+	h.playAll()
+	h.waitFor("greeting finished", h.turn("listening"))
+	if port.has("agent.interrupted") {
+		t.Fatal("an unconfirmed first guess interrupted the agent")
+	}
+	// The same word twice is a real interruption.
+	h.say("hello")
+	h.waitFor("reply audio", h.queued(1))
+	h.send(&session.SpeechStarted{At: time.Since(h.start)})
+	time.Sleep(300 * time.Millisecond)
+	h.send(&session.Transcript{Text: "stop"})
+	h.send(&session.Transcript{Text: "stop"})
+	h.waitFor("interruption", func() bool { return port.has("agent.interrupted") })
 }

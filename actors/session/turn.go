@@ -1,6 +1,7 @@
 package session
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -99,15 +100,19 @@ func isBackchannel(text string, backchannels []string) bool {
 
 // barge is caller speech heard while the agent talks, being judged.
 type barge struct {
-	onset    time.Duration
-	words    string // the latest interim transcript of this speech
-	paused   bool   // the agent's audio was stopped pending words
+	onset time.Duration
+	words string // the latest interim transcript of this speech
+	// prev holds the content words of the interim transcript before it:
+	// a recogniser's first guesses flicker, so one word counts only once
+	// two interim transcripts agree on it.
+	prev     []string
+	paused   bool // the agent's audio was stopped pending words
 	pausedAt time.Duration
 }
 
 // bargeWordWait is how long speech without recognised words may go on
 // before the agent pauses anyway: long speech is rarely a backchannel.
-const bargeWordWait = 450 * time.Millisecond
+const bargeWordWait = 700 * time.Millisecond
 
 // falseAfter is how long after its onset a paused interruption may wait for
 // words before the agent resumes where it stopped.
@@ -153,8 +158,9 @@ func (s *session) onSpeechEnded(msg *SpeechEnded) {
 func (s *session) onTranscript(msg *Transcript) {
 	if !msg.Final {
 		s.cfg.Port.Notify(Event{Type: "transcript.partial", Text: msg.Text})
-		if s.barge != nil {
-			s.barge.words = msg.Text
+		if b := s.barge; b != nil {
+			b.prev = s.content(b.words)
+			b.words = msg.Text
 			s.judgeBarge(false)
 		}
 		return
@@ -162,7 +168,7 @@ func (s *session) onTranscript(msg *Transcript) {
 	text := strings.TrimSpace(msg.Text)
 	s.cfg.Port.Notify(Event{Type: "transcript.final", Text: text, Final: true})
 	if b := s.barge; b != nil {
-		if len(s.content(text)) == 0 {
+		if !interrupting(s.content(text)) {
 			// A backchannel, a cough, or the agent's own echo: the agent
 			// goes on (from where it paused, if it did).
 			s.resolveFalseBarge(text)
@@ -194,6 +200,16 @@ func (s *session) onTranscript(msg *Transcript) {
 	s.after(wait, &endpointTick{seq: s.endpointSeq})
 }
 
+// stopWords interrupt on their own; any other single word heard over the
+// agent is more likely a misrecognised backchannel than a request.
+var stopWords = setOf("stop", "wait", "no", "sorry", "hold", "excuse", "actually", "hang", "pardon")
+
+// interrupting judges the content words of a final transcript heard over
+// the agent.
+func interrupting(words []string) bool {
+	return len(words) >= 2 || len(words) == 1 && stopWords[words[0]]
+}
+
 // content is what of text could interrupt the agent.
 func (s *session) content(text string) []string {
 	said := map[string]bool{}
@@ -218,7 +234,7 @@ func (s *session) judgeBarge(timer bool) {
 	if elapsed < minimum {
 		return // the timer at onset+minimum judges again
 	}
-	if len(s.content(b.words)) > 0 {
+	if words := s.content(b.words); len(words) >= 2 || len(words) == 1 && slices.Contains(b.prev, words[0]) {
 		s.commitInterrupt()
 		return
 	}

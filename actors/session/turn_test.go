@@ -42,3 +42,17 @@ func TestContentWords(t *testing.T) {
 		}
 	}
 }
+
+func TestInterrupting(t *testing.T) {
+	for _, tc := range []struct {
+		words []string
+		want  bool
+	}{
+		{nil, false}, {[]string{"but"}, false}, {[]string{"stop"}, true}, {[]string{"wait"}, true},
+		{[]string{"you", "that"}, true}, {[]string{"i", "meant", "tomorrow"}, true},
+	} {
+		if got := interrupting(tc.words); got != tc.want {
+			t.Errorf("interrupting(%v) = %v, want %v", tc.words, got, tc.want)
+		}
+	}
+}

@@ -128,7 +128,9 @@ func (s *Server) ServeDirect(conn *websocket.Conn, orgID string, ag *resource.Ag
 	defer cancel()
 	l, err := s.openSession(ctx, sessionSpec{
 		transport: "direct", orgID: orgID, agent: ag, channel: resource.ChannelWeb, inRate: inRate, encoder: enc,
-		port: func(out *media.Outbound) session.Port { return &directPort{out: out} },
+		port: func(out *media.Outbound) session.Port {
+			return &directPort{out: out, ready: ServerEvent{Event: session.Event{Type: "session.ready"}, Audio: &start.Audio}}
+		},
 	})
 	if err != nil {
 		log.Warn("direct_session_failed", "err", err)
@@ -138,9 +140,6 @@ func (s *Server) ServeDirect(conn *websocket.Conn, orgID string, ag *resource.Ag
 	}
 	defer l.close()
 	in, out, box := l.in, l.out, l.box
-	sessionID := ""
-	out.Control(ServerEvent{Event: session.Event{Type: "session.ready"}, SessionID: sessionID, Audio: &start.Audio})
-	_ = sessionID
 
 	writerDone := make(chan error, 1)
 	go func() {
@@ -167,6 +166,9 @@ func readDirect(conn *websocket.Conn, format AudioFormat, in *media.Inbound, box
 	n := frame.SamplesPerFrame(rate)
 	pcm := make([]int16, 0, 4*n)
 	decoded := make([]int16, 120*session.SampleRate/1000) // the longest Opus packet
+	// half is the first byte of a PCM16 sample split across messages.
+	var half byte
+	odd := false
 	for {
 		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Minute))
 		kind, data, err := conn.ReadMessage()
@@ -195,8 +197,18 @@ func readDirect(conn *websocket.Conn, format AudioFormat, in *media.Inbound, box
 			}
 			pcm = append(pcm, decoded[:k]...)
 		} else {
-			for i := 0; i+1 < len(data); i += 2 {
+			// A message may end mid-sample; its last byte waits for the
+			// next message so later samples stay aligned.
+			i := 0
+			if odd && len(data) > 0 {
+				pcm = append(pcm, int16(uint16(half)|uint16(data[0])<<8))
+				odd, i = false, 1
+			}
+			for ; i+1 < len(data); i += 2 {
 				pcm = append(pcm, int16(binary.LittleEndian.Uint16(data[i:])))
+			}
+			if i < len(data) {
+				half, odd = data[i], true
 			}
 		}
 		// Clients may send any framing; the pipeline takes 20 ms frames.
@@ -208,12 +220,27 @@ func readDirect(conn *websocket.Conn, format AudioFormat, in *media.Inbound, box
 }
 
 // directPort is the session's Port on a direct connection.
-type directPort struct{ out *media.Outbound }
+type directPort struct {
+	out   *media.Outbound
+	ready ServerEvent // session.ready, less the session's ID
+}
 
 func (p *directPort) Play(id uint64, pcm []int16) error { return p.out.Play(id, pcm) }
 func (p *directPort) Clear() []session.Played           { return p.out.Clear(nil) }
-func (p *directPort) Notify(ev session.Event)           { p.out.Control(ServerEvent{Event: ev}) }
 func (p *directPort) Hangup()                           { p.out.Hangup() }
+
+func (p *directPort) Notify(ev session.Event) {
+	if ev.Type == "session.started" {
+		// session.started is the session's first event and carries its ID:
+		// session.ready goes out just before it, so it is always the
+		// client's first event (sent from ServeDirect it could lose the
+		// race with the actor's start).
+		ready := p.ready
+		ready.SessionID = ev.Text
+		p.out.Control(ready)
+	}
+	p.out.Control(ServerEvent{Event: ev})
+}
 
 // directEncoder sends agent audio as binary frames in the client's format
 // and control events as JSON text frames.
