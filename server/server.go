@@ -146,7 +146,7 @@ func (s *Server) start() error {
 		SilenceTimeout: s.cfg.Voice.SilenceTimeout.D(), Record: s.cfg.Voice.Record,
 	}, voice.Deps{
 		Root: s.sys.Root(), Agents: s.sys.Agents, Sessions: s.sys.Sessions, Collections: s.sys.Collections,
-		Engines: s.engines, Store: s.store, Log: s.log, Metrics: s.metrics,
+		Engines: s.engines, Store: s.store, Log: s.log, Metrics: s.metrics, Instances: s.sys.Instances,
 		Runtime: agentrt.New(agentrt.Deps{
 			Root: s.sys.Root(), Agents: s.sys.Agents, Tools: s.sys.Tools, Collections: s.sys.Collections,
 			Engines: s.engines, Runner: toolrun.New(toolrun.Options{EgressAllow: allow, Log: s.log}), Log: s.log,

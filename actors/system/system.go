@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard-voice/switchboard/actors/agent"
 	"github.com/switchboard-voice/switchboard/actors/collection"
+	"github.com/switchboard-voice/switchboard/actors/instance"
 	"github.com/switchboard-voice/switchboard/actors/job"
 	"github.com/switchboard-voice/switchboard/actors/keyring"
 	"github.com/switchboard-voice/switchboard/actors/session"
@@ -47,6 +48,8 @@ type System struct {
 	Collections *actor.PID
 	// Tools owns agents' tool definitions.
 	Tools *actor.PID
+	// Instances owns agents' instances and the phone number index.
+	Instances *actor.PID
 }
 
 // Root is the context from which requests are sent to actors.
@@ -100,6 +103,7 @@ func Start(cfg Config, store storage.Store, log *slog.Logger) (*System, error) {
 				"sessions":    session.NewSupervisor(log),
 				"collections": collection.NewManager(cfg.Collections, store, log),
 				"tools":       tool.NewManager(cfg.Tools, store, log),
+				"instances":   instance.NewManager(instance.Config{}, store, log),
 			},
 		}
 	}, actor.WithSupervisor(strategy))
@@ -110,7 +114,8 @@ func Start(cfg Config, store storage.Store, log *slog.Logger) (*System, error) {
 	select {
 	case pids := <-ready:
 		return &System{actors: as, root: root, Agents: pids["agents"], Keyring: pids["keyring"], Sessions: pids["sessions"],
-			Voices: pids["voices"], Jobs: pids["jobs"], Collections: pids["collections"], Tools: pids["tools"]}, nil
+			Voices: pids["voices"], Jobs: pids["jobs"], Collections: pids["collections"], Tools: pids["tools"],
+			Instances: pids["instances"]}, nil
 	case <-time.After(10 * time.Second):
 		return nil, fmt.Errorf("system: root supervisor did not start")
 	}

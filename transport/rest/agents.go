@@ -5,6 +5,8 @@ import (
 
 	"github.com/switchboard-voice/switchboard/actors/agent"
 	"github.com/switchboard-voice/switchboard/actors/collection"
+	"github.com/switchboard-voice/switchboard/actors/instance"
+	"github.com/switchboard-voice/switchboard/actors/tool"
 	"github.com/switchboard-voice/switchboard/resource"
 )
 
@@ -59,6 +61,15 @@ func (s *Server) deleteAgent(c *call) (int, any, error) {
 	id, p := pathID(c.ctx, "id", resource.PrefixAgent, "agent")
 	if p != nil {
 		return 0, nil, p
+	}
+	// Instances first: a deleted agent's phone numbers must be free again,
+	// and its tools go with it. Each step is idempotent, so a delete that
+	// failed half way can simply be repeated.
+	if _, err := ask[*instance.Deleted](s, s.sys.Instances, &instance.DeleteAll{OrgID: c.who.OrgID, AgentID: id}); err != nil {
+		return 0, nil, err
+	}
+	if _, err := ask[*tool.Deleted](s, s.sys.Tools, &tool.DeleteAll{OrgID: c.who.OrgID, AgentID: id}); err != nil {
+		return 0, nil, err
 	}
 	_, err := ask[*agent.Deleted](s, s.sys.Agents, &agent.Delete{OrgID: c.who.OrgID, ID: id})
 	return fasthttp.StatusNoContent, nil, err

@@ -31,7 +31,7 @@ type route struct {
 
 // routes gathers every area's routes; each area keeps its own in its file.
 func routes() []route {
-	return slices.Concat(systemRoutes(), agentRoutes(), keyRoutes(), sessionRoutes(), conversationRoutes(), speechRoutes(), openaiRoutes(), collectionRoutes(), toolRoutes(), chatRoutes())
+	return slices.Concat(systemRoutes(), agentRoutes(), keyRoutes(), sessionRoutes(), conversationRoutes(), speechRoutes(), openaiRoutes(), collectionRoutes(), toolRoutes(), instanceRoutes(), chatRoutes())
 }
 
 func systemRoutes() []route {

@@ -9,6 +9,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/switchboard-voice/switchboard/actors/agent"
+	"github.com/switchboard-voice/switchboard/actors/instance"
 	"github.com/switchboard-voice/switchboard/resource"
 	"github.com/switchboard-voice/switchboard/transport/twilio"
 	"github.com/switchboard-voice/switchboard/transport/voice"
@@ -77,25 +78,78 @@ func (s *Server) twilioWebhook(c *call) (int, any, error) {
 			return 0, nil, &resource.Problem{Code: resource.CodeUnauthorized, Message: "invalid Twilio signature", Status: fasthttp.StatusForbidden}
 		}
 	}
-	agentID := string(ctx.QueryArgs().Peek("agentId"))
-	if !resource.ValidID(resource.PrefixAgent, agentID) {
-		return fasthttp.StatusOK, twiml(twilio.SayHangup("This number is not in service. Goodbye.")), nil
-	}
-	loc, err := ask[*agent.Located](s, s.sys.Agents, &agent.Locate{ID: agentID})
+	notInService := twiml(twilio.SayHangup("This number is not in service. Goodbye."))
+	route, err := s.routeCall(string(ctx.QueryArgs().Peek("instanceId")), string(ctx.QueryArgs().Peek("agentId")), form.Get("To"))
 	if err != nil {
 		if p := resource.AsProblem(err); p != nil && p.Code == resource.CodeNotFound {
-			return fasthttp.StatusOK, twiml(twilio.SayHangup("This number is not in service. Goodbye.")), nil
+			return fasthttp.StatusOK, notInService, nil
 		}
 		return 0, nil, err
 	}
+	if route.paused {
+		return fasthttp.StatusOK, twiml(twilio.SayHangup("This line is not available right now.")), nil
+	}
 	token := twilio.NewToken(s.cfg.TokenSecret, twilio.Claims{
-		OrgID: loc.OrgID, AgentID: agentID, CallSID: form.Get("CallSid"), From: form.Get("From"), To: form.Get("To"),
+		OrgID: route.orgID, AgentID: route.agentID, InstanceID: route.instanceID,
+		CallSID: form.Get("CallSid"), From: form.Get("From"), To: form.Get("To"),
 	}, streamTokenTTL, time.Now())
-	body, err := twilio.ConnectStream(s.streamURL(ctx), map[string]string{twilio.TokenParam: token, "agentId": agentID})
+	params := map[string]string{twilio.TokenParam: token, "agentId": route.agentID}
+	if route.instanceID != "" {
+		params["instanceId"] = route.instanceID
+	}
+	body, err := twilio.ConnectStream(s.streamURL(ctx), params)
 	if err != nil {
 		return 0, nil, err
 	}
 	return fasthttp.StatusOK, twiml(body), nil
+}
+
+// callRoute is where an inbound call goes.
+type callRoute struct {
+	orgID, agentID, instanceID string
+	paused                     bool
+}
+
+// routeCall picks the call's agent: the instance named by the webhook URL,
+// else the agent it names, else the instance that owns the called number.
+// Anything that cannot be found is NOT_FOUND.
+func (s *Server) routeCall(instanceID, agentID, to string) (callRoute, error) {
+	var lookup *instance.Lookup
+	switch {
+	case instanceID != "":
+		if !resource.ValidID(resource.PrefixInstance, instanceID) {
+			return callRoute{}, resource.NotFound("instance")
+		}
+		lookup = &instance.Lookup{ID: instanceID}
+	case agentID != "":
+		if !resource.ValidID(resource.PrefixAgent, agentID) {
+			return callRoute{}, resource.NotFound("agent")
+		}
+	default:
+		if !instance.ValidNumber(to) {
+			return callRoute{}, resource.NotFound("instance")
+		}
+		lookup = &instance.Lookup{Number: to}
+	}
+	var r callRoute
+	if lookup != nil {
+		inst, err := ask[*instance.Instance](s, s.sys.Instances, lookup)
+		if err != nil {
+			return callRoute{}, err
+		}
+		r = callRoute{orgID: inst.OrganizationID, agentID: inst.AgentID, instanceID: inst.ID, paused: inst.Status == instance.StatusPaused}
+		agentID = inst.AgentID
+	}
+	// The agent must still exist, in the instance's organization.
+	loc, err := ask[*agent.Located](s, s.sys.Agents, &agent.Locate{ID: agentID})
+	if err != nil {
+		return callRoute{}, err
+	}
+	if r.orgID != "" && loc.OrgID != r.orgID {
+		return callRoute{}, resource.NotFound("agent")
+	}
+	r.orgID, r.agentID = loc.OrgID, agentID
+	return r, nil
 }
 
 func (s *Server) twilioStream(c *call) (int, any, error) {

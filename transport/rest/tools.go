@@ -42,7 +42,7 @@ func toolRoutes() []route {
 // toolAgent returns the agent ID of the path after checking that the
 // agent exists in the caller's organization: another organization's agent
 // is NOT_FOUND on every tools route.
-func (s *Server) toolAgent(c *call) (string, error) {
+func (s *Server) pathAgent(c *call) (string, error) {
 	id, p := pathID(c.ctx, "id", resource.PrefixAgent, "agent")
 	if p != nil {
 		return "", p
@@ -54,7 +54,7 @@ func (s *Server) toolAgent(c *call) (string, error) {
 }
 
 func (s *Server) createTool(c *call) (int, any, error) {
-	agentID, err := s.toolAgent(c)
+	agentID, err := s.pathAgent(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -74,7 +74,7 @@ func (s *Server) createTool(c *call) (int, any, error) {
 }
 
 func (s *Server) listTools(c *call) (int, any, error) {
-	agentID, err := s.toolAgent(c)
+	agentID, err := s.pathAgent(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -95,7 +95,7 @@ func (s *Server) listTools(c *call) (int, any, error) {
 
 // toolPath returns the agent and tool IDs of the path.
 func (s *Server) toolPath(c *call) (agentID, toolID string, err error) {
-	if agentID, err = s.toolAgent(c); err != nil {
+	if agentID, err = s.pathAgent(c); err != nil {
 		return "", "", err
 	}
 	toolID, p := pathID(c.ctx, "toolId", resource.PrefixTool, "tool")
@@ -260,7 +260,7 @@ type discoverResult struct {
 var toolNameRE = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
 func (s *Server) discoverMCP(c *call) (int, any, error) {
-	agentID, err := s.toolAgent(c)
+	agentID, err := s.pathAgent(c)
 	if err != nil {
 		return 0, nil, err
 	}

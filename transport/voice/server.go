@@ -48,6 +48,9 @@ type Deps struct {
 	Metrics     *metrics.Metrics
 	// Runtime, when set, gives sessions the agent's tools.
 	Runtime *agentrt.Runtime
+	// Instances owns agents' instances, whose overrides a Twilio call of
+	// an instance applies.
+	Instances *actor.PID
 }
 
 // Server serves voice WebSockets.

@@ -8,6 +8,8 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"github.com/switchboard-voice/switchboard/actors"
+	"github.com/switchboard-voice/switchboard/actors/instance"
 	"github.com/switchboard-voice/switchboard/actors/session"
 	"github.com/switchboard-voice/switchboard/audio/g711"
 	"github.com/switchboard-voice/switchboard/audio/playout"
@@ -70,12 +72,30 @@ func (s *Server) ServeTwilio(conn *websocket.Conn) {
 		closeWith(conn, websocket.ClosePolicyViolation, "agent not found")
 		return
 	}
+	if claims.InstanceID != "" {
+		inst, err := s.loadInstance(claims)
+		if err != nil {
+			log.Warn("twilio_instance_unavailable", "instance_id", claims.InstanceID, "err", err)
+			closeWith(conn, websocket.ClosePolicyViolation, "instance not found")
+			return
+		}
+		ag = inst.Apply(ag)
+	}
 	streamSID := msg.StreamSID
 	call := &twilioCall{
 		server: s, conn: conn, streamSID: streamSID, log: log,
 		claims: claims, callSID: msg.Start.CallSID, agent: ag,
 	}
 	call.run(&parser, &msg)
+}
+
+// loadInstance asks the instances actor for the instance of a call.
+func (s *Server) loadInstance(claims twilio.Claims) (*instance.Instance, error) {
+	if s.deps.Instances == nil {
+		return nil, errors.New("voice: no instances actor")
+	}
+	return actors.Ask[*instance.Instance](s.deps.Root, s.deps.Instances,
+		&instance.Get{OrgID: claims.OrgID, AgentID: claims.AgentID, ID: claims.InstanceID}, 5*time.Second)
 }
 
 type twilioCall struct {
