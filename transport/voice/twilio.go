@@ -219,6 +219,7 @@ type twilioEncoder struct {
 	pcm8      []int16
 	mulaw     []byte
 	buf       []byte
+	writes    int
 }
 
 func newTwilioEncoder(conn *websocket.Conn, streamSID string) (*twilioEncoder, error) {
@@ -258,7 +259,13 @@ func (e *twilioEncoder) WriteControl(msg any) error {
 }
 
 func (e *twilioEncoder) write(b []byte) error {
-	_ = e.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	// A frame goes out every 20 ms; moving the deadline once a second is
+	// as safe (a stuck socket still fails within writeTimeout+1 s) and
+	// spares a timer update per frame.
+	if e.writes%50 == 0 {
+		_ = e.conn.SetWriteDeadline(time.Now().Add(writeTimeout + time.Second))
+	}
+	e.writes++
 	return e.conn.WriteMessage(websocket.TextMessage, b)
 }
 
