@@ -37,14 +37,16 @@ func (s *Server) storeCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), s.cfg.RequestTimeout)
 }
 
-func (s *Server) listConversations(c *call) (int, any, error) {
-	pg, p := pageParams(c.ctx, resource.PrefixConversation)
+// listStored pages through records of one kind under an organization's
+// key prefix; cursors are the records' IDs.
+func listStored[T any](s *Server, c *call, idPrefix, keyPrefix string) (int, any, error) {
+	pg, p := pageParams(c.ctx, idPrefix)
 	if p != nil {
 		return 0, nil, p
 	}
 	ctx, cancel := s.storeCtx()
 	defer cancel()
-	page, err := storage.ListJSON[resource.Conversation](ctx, s.store, session.ConversationPrefix(c.who.OrgID), pg.After, pg.Limit)
+	page, err := storage.ListJSON[T](ctx, s.store, keyPrefix, pg.After, pg.Limit)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -55,18 +57,40 @@ func (s *Server) listConversations(c *call) (int, any, error) {
 	return fasthttp.StatusOK, newList(page.Items, next, page.HasMore), nil
 }
 
-func (s *Server) getConversation(c *call) (int, any, error) {
-	id, p := pathID(c.ctx, "id", resource.PrefixConversation, "conversation")
+// getStored reads the record whose ID is path parameter param; key maps
+// (organization, ID) to its storage key.
+func getStored[T any](s *Server, c *call, param, idPrefix, kind string, key func(orgID, id string) string) (int, any, error) {
+	id, p := pathID(c.ctx, param, idPrefix, kind)
 	if p != nil {
 		return 0, nil, p
 	}
 	ctx, cancel := s.storeCtx()
 	defer cancel()
-	conv, err := storage.GetJSON[resource.Conversation](ctx, s.store, session.ConversationKey(c.who.OrgID, id))
+	v, err := storage.GetJSON[T](ctx, s.store, key(c.who.OrgID, id))
 	if errors.Is(err, storage.ErrNotFound) {
-		return 0, nil, resource.NotFound("conversation")
+		return 0, nil, resource.NotFound(kind)
 	}
-	return fasthttp.StatusOK, conv, err
+	return fasthttp.StatusOK, v, err
+}
+
+func (s *Server) listConversations(c *call) (int, any, error) {
+	return listStored[resource.Conversation](s, c, resource.PrefixConversation, session.ConversationPrefix(c.who.OrgID))
+}
+
+func (s *Server) getConversation(c *call) (int, any, error) {
+	return getStored[resource.Conversation](s, c, "id", resource.PrefixConversation, "conversation", session.ConversationKey)
+}
+
+func (s *Server) listTraces(c *call) (int, any, error) {
+	return listStored[resource.SessionTrace](s, c, resource.PrefixSession, session.TracePrefix(c.who.OrgID))
+}
+
+func (s *Server) getTrace(c *call) (int, any, error) {
+	return getStored[resource.SessionTrace](s, c, "id", resource.PrefixSession, "session", session.TraceKey)
+}
+
+func (s *Server) getCall(c *call) (int, any, error) {
+	return getStored[resource.Call](s, c, "callId", resource.PrefixCall, "call", callactor.Key)
 }
 
 func (s *Server) getRecording(c *call) (int, any, error) {
@@ -84,50 +108,4 @@ func (s *Server) getRecording(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return fasthttp.StatusOK, rawBody{ContentType: "audio/wav", Body: wav}, nil
-}
-
-func (s *Server) listTraces(c *call) (int, any, error) {
-	pg, p := pageParams(c.ctx, resource.PrefixSession)
-	if p != nil {
-		return 0, nil, p
-	}
-	ctx, cancel := s.storeCtx()
-	defer cancel()
-	page, err := storage.ListJSON[resource.SessionTrace](ctx, s.store, session.TracePrefix(c.who.OrgID), pg.After, pg.Limit)
-	if err != nil {
-		return 0, nil, err
-	}
-	next := ""
-	if page.HasMore {
-		next = page.Last
-	}
-	return fasthttp.StatusOK, newList(page.Items, next, page.HasMore), nil
-}
-
-func (s *Server) getTrace(c *call) (int, any, error) {
-	id, p := pathID(c.ctx, "id", resource.PrefixSession, "session")
-	if p != nil {
-		return 0, nil, p
-	}
-	ctx, cancel := s.storeCtx()
-	defer cancel()
-	tr, err := storage.GetJSON[resource.SessionTrace](ctx, s.store, session.TraceKey(c.who.OrgID, id))
-	if errors.Is(err, storage.ErrNotFound) {
-		return 0, nil, resource.NotFound("session")
-	}
-	return fasthttp.StatusOK, tr, err
-}
-
-func (s *Server) getCall(c *call) (int, any, error) {
-	id, p := pathID(c.ctx, "callId", resource.PrefixCall, "call")
-	if p != nil {
-		return 0, nil, p
-	}
-	ctx, cancel := s.storeCtx()
-	defer cancel()
-	rec, err := storage.GetJSON[resource.Call](ctx, s.store, callactor.Key(c.who.OrgID, id))
-	if errors.Is(err, storage.ErrNotFound) {
-		return 0, nil, resource.NotFound("call")
-	}
-	return fasthttp.StatusOK, rec, err
 }

@@ -219,7 +219,8 @@ type twilioEncoder struct {
 	pcm8      []int16
 	mulaw     []byte
 	buf       []byte
-	writes    int
+	// deadlineSet is when the write deadline was last moved.
+	deadlineSet time.Time
 }
 
 func newTwilioEncoder(conn *websocket.Conn, streamSID string) (*twilioEncoder, error) {
@@ -259,13 +260,14 @@ func (e *twilioEncoder) WriteControl(msg any) error {
 }
 
 func (e *twilioEncoder) write(b []byte) error {
-	// A frame goes out every 20 ms; moving the deadline once a second is
-	// as safe (a stuck socket still fails within writeTimeout+1 s) and
-	// spares a timer update per frame.
-	if e.writes%50 == 0 {
-		_ = e.conn.SetWriteDeadline(time.Now().Add(writeTimeout + time.Second))
+	// Frames go out every 20 ms while the agent speaks; moving the deadline
+	// at most once a second is as safe (a stuck socket still fails within
+	// writeTimeout+1 s) and spares a timer update per frame. It is judged
+	// by the clock, not a count: writes pause while the agent is silent.
+	if now := time.Now(); now.Sub(e.deadlineSet) > time.Second {
+		_ = e.conn.SetWriteDeadline(now.Add(writeTimeout + time.Second))
+		e.deadlineSet = now
 	}
-	e.writes++
 	return e.conn.WriteMessage(websocket.TextMessage, b)
 }
 
