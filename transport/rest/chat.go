@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard-voice/switchboard/actors/agent"
 	"github.com/switchboard-voice/switchboard/actors/session"
 	"github.com/switchboard-voice/switchboard/agentrt"
+	"github.com/switchboard-voice/switchboard/providers/provider"
 	"github.com/switchboard-voice/switchboard/providers/tts"
 	"github.com/switchboard-voice/switchboard/resource"
 	"github.com/switchboard-voice/switchboard/storage"
@@ -231,6 +232,12 @@ func chatProblem(err error) error {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &resource.Problem{Code: resource.CodeProviderUnavailable, Message: "the agent did not answer in time", Status: fasthttp.StatusServiceUnavailable}
+	}
+	var pe *provider.ProviderError
+	if errors.As(err, &pe) {
+		// The provider is named; its message was redacted of keys when the
+		// client built the error.
+		return &resource.Problem{Code: resource.CodeProviderUnavailable, Message: pe.Error()}
 	}
 	return &resource.Problem{Code: resource.CodeProviderUnavailable, Message: "the agent's language model failed"}
 }
