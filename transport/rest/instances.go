@@ -58,21 +58,8 @@ func (s *Server) listInstances(c *call) (int, any, error) {
 	return fasthttp.StatusOK, newList(res.Items, res.Next, res.HasMore), nil
 }
 
-// instancePath returns the agent and instance IDs of the path, after
-// checking that the agent is the caller's organization's.
-func (s *Server) instancePath(c *call) (agentID, instanceID string, err error) {
-	if agentID, err = s.pathAgent(c); err != nil {
-		return "", "", err
-	}
-	instanceID, p := pathID(c.ctx, "instanceId", resource.PrefixInstance, "instance")
-	if p != nil {
-		return "", "", p
-	}
-	return agentID, instanceID, nil
-}
-
 func (s *Server) getInstance(c *call) (int, any, error) {
-	agentID, id, err := s.instancePath(c)
+	agentID, id, err := s.childPath(c, "instanceId", resource.PrefixInstance, "instance")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -84,7 +71,7 @@ func (s *Server) getInstance(c *call) (int, any, error) {
 }
 
 func (s *Server) updateInstance(c *call) (int, any, error) {
-	agentID, id, err := s.instancePath(c)
+	agentID, id, err := s.childPath(c, "instanceId", resource.PrefixInstance, "instance")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -100,7 +87,7 @@ func (s *Server) updateInstance(c *call) (int, any, error) {
 }
 
 func (s *Server) deleteInstance(c *call) (int, any, error) {
-	agentID, id, err := s.instancePath(c)
+	agentID, id, err := s.childPath(c, "instanceId", resource.PrefixInstance, "instance")
 	if err != nil {
 		return 0, nil, err
 	}

@@ -93,20 +93,22 @@ func (s *Server) listTools(c *call) (int, any, error) {
 	return fasthttp.StatusOK, newList(items, res.Next, res.HasMore), nil
 }
 
-// toolPath returns the agent and tool IDs of the path.
-func (s *Server) toolPath(c *call) (agentID, toolID string, err error) {
+// childPath returns the agent's ID and the ID of one of its resources
+// (a tool, an instance) from the path, after checking that the agent is
+// the caller's organization's.
+func (s *Server) childPath(c *call, param, prefix, kind string) (agentID, id string, err error) {
 	if agentID, err = s.pathAgent(c); err != nil {
 		return "", "", err
 	}
-	toolID, p := pathID(c.ctx, "toolId", resource.PrefixTool, "tool")
+	id, p := pathID(c.ctx, param, prefix, kind)
 	if p != nil {
 		return "", "", p
 	}
-	return agentID, toolID, nil
+	return agentID, id, nil
 }
 
 func (s *Server) getTool(c *call) (int, any, error) {
-	agentID, toolID, err := s.toolPath(c)
+	agentID, toolID, err := s.childPath(c, "toolId", resource.PrefixTool, "tool")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -118,7 +120,7 @@ func (s *Server) getTool(c *call) (int, any, error) {
 }
 
 func (s *Server) updateTool(c *call) (int, any, error) {
-	agentID, toolID, err := s.toolPath(c)
+	agentID, toolID, err := s.childPath(c, "toolId", resource.PrefixTool, "tool")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -134,7 +136,7 @@ func (s *Server) updateTool(c *call) (int, any, error) {
 }
 
 func (s *Server) deleteTool(c *call) (int, any, error) {
-	agentID, toolID, err := s.toolPath(c)
+	agentID, toolID, err := s.childPath(c, "toolId", resource.PrefixTool, "tool")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -170,7 +172,7 @@ type toolTestResult struct {
 }
 
 func (s *Server) testTool(c *call) (int, any, error) {
-	agentID, toolID, err := s.toolPath(c)
+	agentID, toolID, err := s.childPath(c, "toolId", resource.PrefixTool, "tool")
 	if err != nil {
 		return 0, nil, err
 	}

@@ -74,7 +74,7 @@ func ParseToken(secret []byte, token string, now time.Time) (Claims, error) {
 		return Claims{}, fmt.Errorf("%w: too long", ErrTokenInvalid)
 	}
 	payload, sig, ok := strings.Cut(token, ".")
-	if !ok || payload == "" {
+	if !ok || payload == "" || !base64URL(payload) || !base64URL(sig) {
 		return Claims{}, fmt.Errorf("%w: malformed", ErrTokenInvalid)
 	}
 	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
@@ -102,4 +102,17 @@ func tokenMAC(secret []byte, payload string) []byte {
 	mac.Write([]byte(tokenDomain))
 	mac.Write([]byte(payload))
 	return mac.Sum(nil)
+}
+
+// base64URL reports whether s holds only the unpadded base64url alphabet.
+// The decoder alone is not enough: it skips CR and LF, which would let one
+// token be spelled many ways.
+func base64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
