@@ -4,8 +4,9 @@
 // Framing and pacing are split over three packages, one job each:
 //
 //   - frame (this package): frame arithmetic (samples per frame at a rate,
-//     durations of sample counts), the [Clock] that pacing reads, and the
-//     [Pacer] that says when the next frame is due and how late it is;
+//     durations of sample counts) and the [Pacer] that says, from times the
+//     caller reads off its own monotonic clock, when the next frame is due
+//     and how late it is;
 //   - audio/jitter: the inbound buffer that puts frames arriving out of order
 //     back in order and reports gaps;
 //   - audio/playout: the outbound queue that a write loop pulls one frame at

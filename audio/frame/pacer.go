@@ -5,23 +5,6 @@ import (
 	"time"
 )
 
-// Clock gives monotonic time as an offset from an arbitrary origin. Pacing
-// reads time only through a Clock, so that tests can drive it.
-type Clock interface {
-	Now() time.Duration
-}
-
-// MonotonicClock reads the process's monotonic clock. The zero value is not
-// usable; call [NewMonotonicClock].
-type MonotonicClock struct{ origin time.Time }
-
-// NewMonotonicClock returns a clock whose origin is now.
-func NewMonotonicClock() MonotonicClock { return MonotonicClock{origin: time.Now()} }
-
-// Now returns the time since the clock's origin. time.Since uses the
-// monotonic reading, so wall-clock steps do not move it.
-func (c MonotonicClock) Now() time.Duration { return time.Since(c.origin) }
-
 // Pacer schedules frame n at start + n·interval. Computing every due time
 // from the start, rather than adding the interval to the time of the last
 // tick, keeps rounding and oversleeping from accumulating into drift: a frame

@@ -2,7 +2,6 @@ package twiliotest
 
 import (
 	"bytes"
-	"encoding/base64"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -244,5 +243,3 @@ func seqOf(t *testing.T, m message) uint64 {
 	}
 	return m.in.Seq
 }
-
-func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
