@@ -183,8 +183,12 @@ func TestSilenceRepromptsThenHangsUp(t *testing.T) {
 	if port.hasHungUp() {
 		t.Fatal("hung up before the goodbye played")
 	}
-	h.playAll()
-	h.waitFor("hangup", port.hasHungUp)
+	// The goodbye's later chunks are produced while the first ones play:
+	// keep playing what is queued, as the write loop does.
+	h.waitFor("hangup", func() bool {
+		h.playAll()
+		return port.hasHungUp()
+	})
 	msgs := h.state().Messages
 	if len(msgs) != 2 || !strings.Contains(msgs[1].Text, "Goodbye") {
 		t.Fatalf("after a second silence: %+v", msgs)
@@ -212,8 +216,12 @@ func TestSilenceCountResetsWhenCallerSpeaks(t *testing.T) {
 		t.Fatalf("after the caller spoke, a silence gave %+v (hung up: %v)", h.state().Messages, port.hasHungUp())
 	}
 	h.waitFor("goodbye audio after two silences in a row", h.queued(1))
-	h.playAll()
-	h.waitFor("hangup", port.hasHungUp)
+	// The goodbye's later chunks are produced while the first ones play:
+	// keep playing what is queued, as the write loop does.
+	h.waitFor("hangup", func() bool {
+		h.playAll()
+		return port.hasHungUp()
+	})
 	if !strings.Contains(h.lastText(), "Goodbye") {
 		t.Fatalf("conversation: %+v", h.state().Messages)
 	}
