@@ -55,7 +55,7 @@ func endpointWait(text string, base time.Duration) time.Duration {
 	case numberWords[last] || allDigits(last):
 		return base * 2
 	case len(words) >= 2 || shortAnswers[last]:
-		return base / 2
+		return base / 3
 	default:
 		return base
 	}

@@ -11,8 +11,8 @@ func TestEndpointWait(t *testing.T) {
 		text string
 		want time.Duration
 	}{
-		{"what time do you open", base / 2},        // a complete question
-		{"yes", base / 2},                          // a complete one-word answer
+		{"what time do you open", base / 3},        // a complete question
+		{"yes", base / 3},                          // a complete one-word answer
 		{"I would like to book and", base * 5 / 2}, // trailing conjunction
 		{"my number is um", base * 5 / 2},          // trailing filler
 		{"it's four five six", base * 2},           // digits being spelled

@@ -110,10 +110,10 @@ func (s *Server) openSession(ctx context.Context, spec sessionSpec) (*live, erro
 }
 
 // endOfSpeech is the VAD hangover that makes an end-of-speech candidate:
-// half the agent's endpointing, within 100–200 ms. The session then decides
-// from the transcript how much more silence ends the turn, so this is the
-// shortest wait any turn may end on.
+// a third of the agent's endpointing, within 80–200 ms. The session then
+// decides from the transcript how much more silence ends the turn, so this
+// is the shortest wait any turn may end on: a complete sentence.
 func endOfSpeech(a *resource.Agent) time.Duration {
-	d := time.Duration(a.Turn.EndpointingMs) * time.Millisecond / 2
-	return min(max(d, 100*time.Millisecond), 200*time.Millisecond)
+	d := time.Duration(a.Turn.EndpointingMs) * time.Millisecond / 3
+	return min(max(d, 80*time.Millisecond), 200*time.Millisecond)
 }
