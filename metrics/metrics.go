@@ -25,8 +25,12 @@ type Metrics struct {
 	InboundDropped prometheus.Counter
 }
 
-// LateThreshold is how late an outbound frame may leave before it counts as
-// late: one frame period, after which the caller's jitter buffer underruns.
+// LateThreshold is how late after its play time an outbound frame sent just
+// in time may leave before it counts as late: one frame period, after which
+// the far end's jitter buffer underruns. Frames sent ahead of their play
+// time (media.OutboundConfig.Lead) are late once the far end has played
+// all that was sent ahead: when they leave after their play time, or
+// LateThreshold minus the lead.
 const LateThreshold = 20 * time.Millisecond
 
 // New registers the instruments and the Go runtime and process collectors.
@@ -44,7 +48,7 @@ func New() *Metrics {
 			Name: "switchboard_outbound_frames_total", Help: "Agent audio frames sent to callers.",
 		}),
 		FramesLate: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "switchboard_outbound_late_frames_total", Help: "Agent audio frames sent more than one frame period after they were due.",
+			Name: "switchboard_outbound_late_frames_total", Help: "Agent audio frames that left after the far end had played all it held (see LateThreshold).",
 		}),
 		TurnLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "switchboard_turn_latency_seconds",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchboard-voice/switchboard/actors/session"
@@ -28,7 +29,14 @@ type OutboundConfig struct {
 	Recorder *Recorder
 	// QueueSeconds bounds the agent audio queued ahead of playback.
 	QueueSeconds int
-	// OnFrame, when set, observes each frame sent and how late it left.
+	// Lead is how far ahead of its play time a frame may leave. A far end
+	// that buffers what it receives (Twilio queues media and plays it in
+	// order) then rides out a scheduling hiccup shorter than Lead without a
+	// gap; Clear counts only what has played, so barge-in stays exact.
+	// Zero sends each frame at its play time.
+	Lead time.Duration
+	// OnFrame, when set, observes each frame sent and how long after its
+	// play time it left (zero when on time or ahead).
 	OnFrame func(late time.Duration)
 }
 
@@ -49,6 +57,9 @@ type Outbound struct {
 	done     chan struct{} // closed when Run returns
 	hungUp   chan struct{} // closed when a hangup has played out
 	hangOnce sync.Once
+	// playedBy is the media-clock time by which everything sent so far
+	// will have played; Run sets it, Clear reads it.
+	playedBy atomic.Int64
 }
 
 // NewOutbound prepares the write side.
@@ -93,11 +104,20 @@ func (o *Outbound) Play(id uint64, pcm []int16) error {
 
 // Clear drops queued audio, reports what was played of each item, and
 // queues clearMsg (the transport's "clear" message, or nil) for the socket.
+// Audio sent ahead of its play time (Lead) is dropped by the far end with
+// the clear, so it does not count as played.
 func (o *Outbound) Clear(clearMsg any) []session.Played {
 	dropped := o.queue.Clear(nil)
+	ahead := time.Duration(o.playedBy.Load()) - o.cfg.Clock()
+	unplayed := max(int(ahead*session.SampleRate/time.Second), 0)
 	out := make([]session.Played, len(dropped))
 	for i, p := range dropped {
-		out[i] = session.Played{ID: uint64(p.ID), Samples: p.Samples}
+		// Only the item being played has a partial count. Sent audio of an
+		// item that had finished before it is not subtracted: at most Lead
+		// of it, reported played a moment early.
+		cut := min(unplayed, p.Samples)
+		unplayed -= cut
+		out[i] = session.Played{ID: uint64(p.ID), Samples: p.Samples - cut}
 	}
 	if clearMsg != nil {
 		o.Control(clearMsg)
@@ -130,7 +150,8 @@ func (o *Outbound) HungUp() <-chan struct{} { return o.hungUp }
 
 // Run paces agent audio to the connection until ctx ends or a write fails.
 // While nothing is queued it sleeps instead of ticking, so idle calls cost
-// nothing; playback restarts on the next frame boundary of a fresh pacer.
+// nothing; playback restarts on a fresh pacer, due when what was already
+// sent has played. Each frame leaves up to Lead before its play time.
 func (o *Outbound) Run(ctx context.Context) error {
 	defer func() {
 		o.mu.Lock()
@@ -153,6 +174,16 @@ func (o *Outbound) Run(ctx context.Context) error {
 		if o.queue.Len() == 0 {
 			pacer = nil
 			if o.hangupRequested() {
+				// The far end still holds up to Lead of audio: hang up
+				// once it has played.
+				if wait := time.Duration(o.playedBy.Load()) - o.cfg.Clock(); wait > 0 {
+					timer.Reset(wait)
+					select {
+					case <-ctx.Done():
+						return ctx.Err()
+					case <-timer.C:
+					}
+				}
 				o.hangOnce.Do(func() { close(o.hungUp) })
 				return nil
 			}
@@ -164,9 +195,10 @@ func (o *Outbound) Run(ctx context.Context) error {
 			}
 		}
 		if pacer == nil {
-			pacer, _ = frame.NewPacer(o.cfg.Clock(), frame.Duration)
+			now := o.cfg.Clock()
+			pacer, _ = frame.NewPacer(max(now, time.Duration(o.playedBy.Load())), frame.Duration)
 		}
-		if wait := pacer.Wait(o.cfg.Clock()); wait > 0 {
+		if wait := pacer.Wait(o.cfg.Clock()) - o.cfg.Lead; wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-ctx.Done():
@@ -176,24 +208,27 @@ func (o *Outbound) Run(ctx context.Context) error {
 				if !timer.Stop() {
 					<-timer.C
 				}
-				continue // a control message or a clear: handle it first
 			}
+			// Control messages and clears first, then the frame if it is
+			// due by the media clock.
+			continue
 		}
 		if cur, ok := o.queue.Current(); ok && (!started || cur.ID != current) {
 			current, started = cur.ID, true
 			o.cfg.Send(&session.ItemSent{ID: uint64(cur.ID), First: true, At: o.cfg.Clock()})
 		}
 		audio, finished := o.queue.Pull(buf, done[:0])
-		now := o.cfg.Clock()
+		now, playAt := o.cfg.Clock(), pacer.Due()
 		late := pacer.Sent(now)
 		if audio == 0 && len(finished) == 0 {
 			continue
 		}
+		o.playedBy.Store(int64(pacer.Due()))
 		if o.cfg.OnFrame != nil {
 			o.cfg.OnFrame(late)
 		}
 		if o.cfg.Recorder != nil {
-			o.cfg.Recorder.Agent(now, buf[:audio], session.SampleRate)
+			o.cfg.Recorder.Agent(max(now, playAt), buf[:audio], session.SampleRate)
 		}
 		if err := o.cfg.Encoder.WriteFrame(buf, finished); err != nil {
 			return err

@@ -22,6 +22,7 @@ type sessionSpec struct {
 	callID    string
 	inRate    int
 	encoder   media.Encoder
+	lead      time.Duration // how far ahead of play time frames may leave
 	recorder  *media.Recorder
 	port      func(*media.Outbound) session.Port
 	// call, for phone sessions, is the telephony leg; a call actor then
@@ -53,7 +54,7 @@ func (s *Server) openSession(ctx context.Context, spec sessionSpec) (*live, erro
 	}
 	start := time.Now()
 	l := &live{box: &mailbox{root: s.deps.Root}, clock: func() time.Duration { return time.Since(start) }}
-	outCfg := media.OutboundConfig{Encoder: spec.encoder, Send: l.box.send, Clock: l.clock, Recorder: spec.recorder}
+	outCfg := media.OutboundConfig{Encoder: spec.encoder, Lead: spec.lead, Send: l.box.send, Clock: l.clock, Recorder: spec.recorder}
 	sessCfg := session.Config{
 		OrgID: spec.orgID, SessionID: resource.NewID(resource.PrefixSession), CallID: spec.callID, Channel: spec.channel,
 		Agent: *a, TTS: synth, LLM: model, Store: s.deps.Store, Log: s.deps.Log, Clock: l.clock,

@@ -129,9 +129,12 @@ func (s *Server) observe(transport string, out *media.OutboundConfig, sess *sess
 	m.SessionsTotal.WithLabelValues(transport).Inc()
 	active := m.SessionsActive.WithLabelValues(transport)
 	active.Inc()
+	// The far end holds what was sent ahead, or one frame when nothing
+	// was: a frame is late once that has run dry.
+	threshold := max(metrics.LateThreshold-out.Lead, 0)
 	out.OnFrame = func(late time.Duration) {
 		m.FramesSent.Inc()
-		if late > metrics.LateThreshold {
+		if late > threshold {
 			m.FramesLate.Inc()
 		}
 	}

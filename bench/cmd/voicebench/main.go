@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -44,7 +45,19 @@ func run() int {
 	hold := flag.Duration("hold", 30*time.Second, "load: length of each call")
 	budget := flag.Duration("load-budget", 6*time.Minute, "load: bound on all levels")
 	verbose := flag.Bool("v", false, "log progress to stderr")
+	cpuProfile := flag.String("cpuprofile", "", "write the harness's own CPU profile to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "voicebench:", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
