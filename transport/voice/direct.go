@@ -143,8 +143,11 @@ func (s *Server) ServeDirect(conn *websocket.Conn, orgID string, ag *resource.Ag
 
 	writerDone := make(chan error, 1)
 	go func() {
-		writerDone <- out.Run(ctx)
+		err := out.Run(ctx)
+		// Closed before the handler may return: the connection is not
+		// ours after that.
 		closeWith(conn, websocket.CloseNormalClosure, "session ended")
+		writerDone <- err
 	}()
 	reason := readDirect(conn, start.Audio, in, box)
 	box.send(&session.Hangup{Reason: reason})

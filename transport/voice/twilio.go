@@ -146,10 +146,11 @@ func (c *twilioCall) run(parser *mediastream.Parser, msg *mediastream.Inbound) {
 	writerDone := make(chan error, 1)
 	go func() {
 		err := out.Run(ctx)
-		writerDone <- err
 		// The agent hung up (or the socket broke): end the stream, which
-		// also ends the read loop below.
+		// also ends the read loop below. Closed before the handler may
+		// return: the connection is not ours after that.
 		closeWith(c.conn, websocket.CloseNormalClosure, "call ended")
+		writerDone <- err
 	}()
 
 	reason := c.readLoop(parser, msg, in, box)
