@@ -387,6 +387,32 @@ func TestBackchannelDoesNotInterrupt(t *testing.T) {
 	}
 }
 
+// A backchannel the recogniser has no words for comes out as short common
+// words ("you that"): they do not stop the agent. A stop word does, from
+// the first interim transcript that holds it.
+func TestFunctionWordsDoNotInterruptStopWordDoes(t *testing.T) {
+	port := &fakePort{}
+	h := newHarness(t, &scriptLLM{}, port, "Our clinic is open from nine in the morning until five in the evening on weekdays.")
+	h.waitFor("greeting audio", h.queued(10))
+	h.send(&session.SpeechStarted{At: time.Since(h.start)})
+	time.Sleep(300 * time.Millisecond) // past interruptionMinMs
+	h.send(&session.Transcript{Text: "you"})
+	h.send(&session.Transcript{Text: "you that"})
+	h.send(&session.SpeechEnded{At: time.Since(h.start)})
+	h.send(&session.Transcript{Text: "you uh", Final: true})
+	h.playAll()
+	h.waitFor("greeting finished", h.turn("listening"))
+	if port.has("agent.interrupted") || port.has("agent.paused") {
+		t.Fatal("misrecognised backchannel stopped the agent")
+	}
+	h.say("hello")
+	h.waitFor("reply audio", h.queued(1))
+	h.send(&session.SpeechStarted{At: time.Since(h.start)})
+	time.Sleep(300 * time.Millisecond)
+	h.send(&session.Transcript{Text: "what"})
+	h.waitFor("interruption", func() bool { return port.has("agent.interrupted") })
+}
+
 // The agent's own words coming back on the line are not an interruption.
 func TestEchoDoesNotInterrupt(t *testing.T) {
 	port := &fakePort{}

@@ -168,7 +168,7 @@ func (s *session) onTranscript(msg *Transcript) {
 	text := strings.TrimSpace(msg.Text)
 	s.cfg.Port.Notify(Event{Type: "transcript.final", Text: text, Final: true})
 	if b := s.barge; b != nil {
-		if !interrupting(s.content(text)) {
+		if !interrupting(s.content(text), len(tokens(text))) {
 			// A backchannel, a cough, or the agent's own echo: the agent
 			// goes on (from where it paused, if it did).
 			s.resolveFalseBarge(text)
@@ -200,14 +200,25 @@ func (s *session) onTranscript(msg *Transcript) {
 	s.after(wait, &endpointTick{seq: s.endpointSeq})
 }
 
-// stopWords interrupt on their own; any other single word heard over the
-// agent is more likely a misrecognised backchannel than a request.
-var stopWords = setOf("stop", "wait", "no", "sorry", "hold", "excuse", "actually", "hang", "pardon")
+// stopWords interrupt on their own, from the first interim transcript that
+// holds one; any other single word heard over the agent is more likely a
+// misrecognised backchannel than a request. "What?" over the agent asks
+// for a repair. ("Hello?" would too, but a hummed "mm-hmm" is heard as
+// "hello" as often as not.)
+var stopWords = setOf("stop", "wait", "no", "sorry", "hold", "excuse", "actually", "hang", "pardon", "what")
 
-// interrupting judges the content words of a final transcript heard over
-// the agent.
-func interrupting(words []string) bool {
-	return len(words) >= 2 || len(words) == 1 && stopWords[words[0]]
+// functionWords carry no request on their own. A recogniser that hears a
+// backchannel or a breath it has no words for fills in short, common words
+// ("you", "for", "them"), so over the agent only the other words count.
+var functionWords = setOf("i", "i'm", "i'd", "you", "he", "she", "it", "it's", "we", "they", "them", "him", "her",
+	"me", "us", "that", "this", "a", "an", "the", "for", "of", "to", "in", "on", "at", "from", "with", "by",
+	"and", "or", "but", "am", "is", "are", "was", "were", "be")
+
+// interrupting judges a final transcript of spoken words heard over the
+// agent from its content words: two of them, a stop word, or one in a
+// sentence of three words or more ("are you there").
+func interrupting(words []string, spoken int) bool {
+	return len(words) >= 2 || len(words) == 1 && (stopWords[words[0]] || spoken >= 3)
 }
 
 // content is what of text could interrupt the agent.
@@ -218,7 +229,8 @@ func (s *session) content(text string) []string {
 			said[w] = true
 		}
 	}
-	return contentWords(text, s.cfg.Agent.Turn.Backchannels, said)
+	return slices.DeleteFunc(contentWords(text, s.cfg.Agent.Turn.Backchannels, said),
+		func(w string) bool { return functionWords[w] })
 }
 
 // judgeBarge decides, as words and time arrive, whether caller speech over
@@ -234,7 +246,8 @@ func (s *session) judgeBarge(timer bool) {
 	if elapsed < minimum {
 		return // the timer at onset+minimum judges again
 	}
-	if words := s.content(b.words); len(words) >= 2 || len(words) == 1 && slices.Contains(b.prev, words[0]) {
+	if words := s.content(b.words); len(words) >= 2 ||
+		len(words) == 1 && (stopWords[words[0]] || slices.Contains(b.prev, words[0])) {
 		s.commitInterrupt()
 		return
 	}

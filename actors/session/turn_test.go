@@ -45,13 +45,14 @@ func TestContentWords(t *testing.T) {
 
 func TestInterrupting(t *testing.T) {
 	for _, tc := range []struct {
-		words []string
-		want  bool
+		words  []string
+		spoken int
+		want   bool
 	}{
-		{nil, false}, {[]string{"but"}, false}, {[]string{"stop"}, true}, {[]string{"wait"}, true},
-		{[]string{"you", "that"}, true}, {[]string{"i", "meant", "tomorrow"}, true},
+		{nil, 0, false}, {[]string{"parking"}, 1, false}, {[]string{"stop"}, 1, true}, {[]string{"wait"}, 2, true},
+		{[]string{"there"}, 3, true}, {[]string{"meant", "tomorrow"}, 3, true},
 	} {
-		if got := interrupting(tc.words); got != tc.want {
+		if got := interrupting(tc.words, tc.spoken); got != tc.want {
 			t.Errorf("interrupting(%v) = %v, want %v", tc.words, got, tc.want)
 		}
 	}

@@ -3,6 +3,7 @@ package voicebench
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -104,8 +105,10 @@ func RunBargeIn(ctx context.Context, o BargeOptions) (*BargeResult, error) {
 	}
 	nNoise := o.Falses / 4
 	for i := range o.Falses - nNoise {
-		cl, err := synth(Backchannels[i%len(Backchannels)])
-		if err != nil {
+		var cl *twiliotest.Clip
+		if b := Backchannels[i%len(Backchannels)]; b == "mm-hmm" {
+			cl = twiliotest.NewClip(mmHmm(), 0)
+		} else if cl, err = synth(b); err != nil {
 			return nil, err
 		}
 		trials = append(trials, trial{kind: backchannel, clip: cl})
@@ -268,6 +271,49 @@ func noiseBurst(rng *rand.Rand, d time.Duration) []int16 {
 	pcm := make([]int16, int(d*8000/time.Second))
 	for i := range pcm {
 		pcm[i] = int16(rng.NormFloat64() * 3200)
+	}
+	return pcm
+}
+
+// mmHmm is a hummed "mm-hmm" at 8 kHz. flite reads "mm-hmm" as letters
+// (em, em, aitch, em, em: over a second of speech no listener makes), so
+// the backchannel is made as people make it: two nasal hums with the lips
+// closed, a breathy dip between them, the second rising in pitch. A hum is
+// a glottal tone whose harmonics fall off fast, nearly all its energy under
+// 500 Hz.
+func mmHmm() []int16 {
+	const rate = 8000
+	type part struct {
+		dur      time.Duration
+		f0, f1   float64 // pitch at start and end
+		level    float64
+		breathed bool
+	}
+	parts := []part{
+		{180 * time.Millisecond, 110, 104, 1, false},
+		{70 * time.Millisecond, 104, 104, 0.12, true},
+		{230 * time.Millisecond, 112, 145, 1, false},
+	}
+	rng := rand.New(rand.NewPCG(3, 5))
+	var pcm []int16
+	phase := 0.0
+	for _, p := range parts {
+		n := int(p.dur * rate / time.Second)
+		for i := range n {
+			x := float64(i) / float64(n)
+			f0 := p.f0 + (p.f1-p.f0)*x
+			phase += 2 * math.Pi * f0 / rate
+			var v float64
+			for k := 1.0; k*f0 < 1200; k++ {
+				v += math.Sin(k*phase) / (k * k)
+			}
+			if p.breathed {
+				v = 0.5*v + rng.NormFloat64()*0.3
+			}
+			// 15 ms ramps at each end of a part.
+			env := min(1, float64(i)/120, float64(n-i)/120)
+			pcm = append(pcm, int16(3000*p.level*env*v))
+		}
 	}
 	return pcm
 }
