@@ -1,7 +1,8 @@
 // Package media holds the per-connection media loops that every voice
 // transport shares. Inbound is the read side: it takes the caller's 20 ms
-// frames, detects DTMF, resamples to the session rate, runs VAD and feeds
-// the recogniser, and sends only events to the session actor. Outbound is
+// frames, detects DTMF and runs VAD at the line rate, feeds the recogniser
+// the caller's speech resampled to the session rate, and sends only events
+// to the session actor. Outbound is
 // the write side: a paced loop that pulls agent audio from a bounded
 // playout queue one frame at a time, hands it to the transport's encoder,
 // and reports what went out. Recorder keeps both sides aligned in time.

@@ -40,19 +40,23 @@ const preRoll = 300 * time.Millisecond
 const partialEvery = 5
 
 // Inbound is the read side of one connection. It is used by one goroutine.
+//
+// The VAD runs on every frame at the line rate; only audio the recogniser
+// gets is resampled to the session rate. Most of a call is the caller
+// listening, and on a phone line that silence would otherwise all be
+// upsampled for nothing.
 type Inbound struct {
 	cfg    InboundConfig
 	up     *resample.Resampler // nil at the session rate
-	vad    *vad.Detector
-	dtmf   *dtmf.Detector // nil when the rate has no DTMF detector
+	vad    *vad.Detector       // at the line rate
+	dtmf   *dtmf.Detector      // nil when the rate has no DTMF detector
 	stream stt.Stream
 
-	frame16 []int16   // the current frame at the session rate
-	ring    [][]int16 // pre-roll frames, oldest first from ringHead
-	ringN   int
-	ring0   int
-	frames  int64
-	pos     time.Duration // stream time processed
+	out    []int16   // a frame at the session rate, for the recogniser
+	ring   [][]int16 // pre-roll frames at the line rate, oldest first from ring0
+	ringN  int
+	ring0  int
+	frames int64
 }
 
 // NewInbound prepares the read side; Close releases the recogniser.
@@ -67,7 +71,7 @@ func NewInbound(ctx context.Context, cfg InboundConfig) (*Inbound, error) {
 			return nil, err
 		}
 	}
-	vc := vad.DefaultConfig(session.SampleRate)
+	vc := vad.DefaultConfig(cfg.Rate)
 	if cfg.EndOfSpeech > 0 {
 		vc.MinSilence = cfg.EndOfSpeech
 	}
@@ -83,10 +87,11 @@ func NewInbound(ctx context.Context, cfg InboundConfig) (*Inbound, error) {
 	if err != nil {
 		return nil, fmt.Errorf("media: recogniser: %w", err)
 	}
-	n := frame.SamplesPerFrame(session.SampleRate)
-	in.frame16 = make([]int16, 0, 2*n)
-	slots := int(preRoll / frame.Duration)
-	in.ring = make([][]int16, slots)
+	n := frame.SamplesPerFrame(cfg.Rate)
+	if in.up != nil {
+		in.out = make([]int16, in.up.MaxOut(2*n))
+	}
+	in.ring = make([][]int16, int(preRoll/frame.Duration))
 	for i := range in.ring {
 		in.ring[i] = make([]int16, 0, 2*n)
 	}
@@ -104,27 +109,19 @@ func (in *Inbound) Frame(pcm []int16) {
 			in.cfg.Send(&session.DTMF{Digit: d, At: now})
 		}
 	}
-	f := in.frame16[:0]
-	if in.up != nil {
-		f = f[:in.up.MaxOut(len(pcm))]
-		f = f[:in.up.Process(f, pcm)]
-	} else {
-		f = append(f, pcm...)
-	}
-	in.frame16 = f
-	in.pos += frame.DurationOf(len(f), session.SampleRate)
 	in.frames++
 
-	ev := in.vad.Process(f)
+	ev := in.vad.Process(pcm)
 	// Event times are stream times; the session wants the media clock time
-	// at which that audio arrived.
-	at := now - (in.pos - ev.At)
+	// at which that audio arrived. The detector's position is the end of
+	// this frame, counted in the same line-rate samples as ev.At.
+	at := now - (in.vad.Position() - ev.At)
 	switch ev.Kind {
 	case vad.SpeechStart:
 		in.cfg.Send(&session.SpeechStarted{At: at})
 		in.flushPreRoll()
 	case vad.SpeechEnd:
-		in.write(f)
+		in.write(pcm)
 		in.cfg.Send(&session.SpeechEnded{At: at})
 		res, err := in.stream.Finalize()
 		if err != nil {
@@ -134,7 +131,7 @@ func (in *Inbound) Frame(pcm []int16) {
 		return
 	}
 	if in.vad.Speaking() {
-		in.write(f)
+		in.write(pcm)
 		if in.frames%partialEvery == 0 {
 			if res, ok := in.stream.Partial(); ok && res.Text != "" {
 				in.cfg.Send(&session.Transcript{Text: res.Text, At: now})
@@ -142,15 +139,24 @@ func (in *Inbound) Frame(pcm []int16) {
 		}
 		return
 	}
-	in.keep(f)
+	in.keep(pcm)
 }
 
-func (in *Inbound) write(f []int16) {
+// write gives the recogniser a frame at the line rate, resampled to the
+// session rate.
+func (in *Inbound) write(pcm []int16) {
+	f := pcm
+	if in.up != nil {
+		if m := in.up.MaxOut(len(pcm)); m > len(in.out) {
+			in.out = make([]int16, m) // only for an unusually long frame
+		}
+		f = in.out[:in.up.Process(in.out, pcm)]
+	}
 	_ = in.stream.Write(f) // a failing recogniser yields empty transcripts
 }
 
 // keep stores a frame in the pre-roll ring.
-func (in *Inbound) keep(f []int16) {
+func (in *Inbound) keep(pcm []int16) {
 	slot := (in.ring0 + in.ringN) % len(in.ring)
 	if in.ringN == len(in.ring) {
 		slot = in.ring0
@@ -158,10 +164,19 @@ func (in *Inbound) keep(f []int16) {
 	} else {
 		in.ringN++
 	}
-	in.ring[slot] = append(in.ring[slot][:0], f...)
+	in.ring[slot] = append(in.ring[slot][:0], pcm...)
 }
 
+// flushPreRoll starts an utterance: the recogniser gets the pre-roll, then
+// (from the caller) the frame that confirmed speech and the rest. The ring
+// holds every frame since the last utterance ended, up to preRoll, so the
+// utterance is one contiguous run of line audio. The resampler last saw
+// the end of the previous utterance, seconds earlier; its filter history
+// would splice that onto this one, so it restarts here.
 func (in *Inbound) flushPreRoll() {
+	if in.up != nil {
+		in.up.Reset()
+	}
 	for i := 0; i < in.ringN; i++ {
 		in.write(in.ring[(in.ring0+i)%len(in.ring)])
 	}
