@@ -12,7 +12,10 @@
 // Like a phone line, a Call sends a 20 ms μ-law media frame every 20 ms for
 // as long as it is up: silence when the caller is quiet, and the caller's
 // speech when Say, SayPCM or Silence has queued some. Say synthesizes its
-// text with the embedded flite voices.
+// text with the embedded flite voices. The calls in a process share a few
+// goroutines that pace their lines (one per processor, see lineClock), so
+// that a load generator can hold a thousand calls; each call's frames
+// still leave one message and one write at a time, as Twilio sends them.
 //
 // Like Twilio, a Call plays the agent's audio out in real time: media from
 // the server is queued behind what is already playing, a mark is echoed

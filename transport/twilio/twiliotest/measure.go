@@ -84,6 +84,7 @@ func (c *Call) Queue(cl *Clip) (*Speech, error) {
 	}
 	select {
 	case c.queue <- s:
+		c.queued.Add(1)
 		return &Speech{c: c, s: s}, nil
 	case <-c.done:
 	case <-c.quit:
@@ -144,7 +145,7 @@ func (c *Call) WaitAudible(ctx context.Context, t time.Time) (time.Time, error) 
 				at = c.rx.frames[i].arrived
 			}
 		}
-		changed := c.rx.changed
+		changed := c.rx.watch()
 		c.mu.Unlock()
 		if !at.IsZero() {
 			return at, nil
@@ -191,7 +192,7 @@ func (c *Call) WaitQuiet(ctx context.Context, quiet time.Duration) error {
 			c.mu.Unlock()
 			return nil
 		}
-		changed := r.changed
+		changed := r.watch()
 		c.mu.Unlock()
 		if c.ended() {
 			return c.Err()

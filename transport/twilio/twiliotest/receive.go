@@ -21,23 +21,24 @@ const maxViolations = 100
 // receiver is the Call's view of the agent: the audio received and its
 // playout, pending marks and the measurements. Call.mu guards it.
 type receiver struct {
-	endErr error
-
-	start      time.Time // when the stream opened; the recording's origin
+	// What the line's tick touches comes first.
+	marks      []pendingMark
 	lastVoiced time.Time // send time of the caller's last voiced frame
+	noRecord   bool      // Options.NoRecording: frames keep no PCM and are dropped once consumed
 	sent       []sentFrame
+
+	endErr error
+	start  time.Time // when the stream opened; the recording's origin
 
 	frames  []agentFrame
 	playEnd time.Time // when the audio queued so far will have played
-	marks   []pendingMark
 
 	cursor    int       // first frame WaitForAgent has not consumed
 	prevStart time.Time // Start of the last utterance WaitForAgent returned
-	noRecord  bool      // Options.NoRecording: frames keep no PCM and are dropped once consumed
 
 	clears []time.Time // arrival of each clear
 
-	changed chan struct{} // closed and replaced whenever frames change
+	changed chan struct{} // closed when frames change; nil until watched
 
 	stats      Stats
 	violations []error
@@ -100,9 +101,21 @@ func (u Utterance) Duration() time.Duration {
 	return time.Duration(len(u.PCM8k)) * time.Second / sampleRate
 }
 
+// notify wakes whoever watches the frames. The channel is made only when
+// someone watches, not for every media message.
 func (r *receiver) notify() {
-	close(r.changed)
-	r.changed = make(chan struct{})
+	if r.changed != nil {
+		close(r.changed)
+		r.changed = nil
+	}
+}
+
+// watch returns a channel that is closed when the frames next change.
+func (r *receiver) watch() <-chan struct{} {
+	if r.changed == nil {
+		r.changed = make(chan struct{})
+	}
+	return r.changed
 }
 
 func (c *Call) violation(format string, args ...any) {
@@ -320,16 +333,6 @@ func (c *Call) onClear(now time.Time) {
 	c.echoMarksLocked(names)
 }
 
-// echoPlayedMarks echoes the marks whose audio has played by now.
-func (c *Call) echoPlayedMarks(now time.Time) error {
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	c.mu.Lock()
-	names := c.rx.takeMarks(now, false)
-	c.mu.Unlock()
-	return c.echoMarksLocked(names)
-}
-
 // takeMarks removes and returns, in order, the pending marks due by now,
 // or all of them.
 func (r *receiver) takeMarks(now time.Time, all bool) []string {
@@ -388,7 +391,7 @@ func (c *Call) WaitForAgent(ctx context.Context, silence time.Duration) (Utteran
 		now := time.Now()
 		c.mu.Lock()
 		u, ok, wake := c.rx.scan(now, silence, ended)
-		changed := c.rx.changed
+		changed := c.rx.watch()
 		c.mu.Unlock()
 		if ok {
 			return u, nil

@@ -26,7 +26,7 @@ const (
 // carries.
 const ulawSilence = 0xFF
 
-// maxLag is how far the sender may fall behind its 20 ms schedule (a stalled
+// maxLag is how far the line clock may fall behind its schedule (a stalled
 // machine) before it restarts the schedule instead of sending a burst.
 const maxLag = 200 * time.Millisecond
 
@@ -37,6 +37,8 @@ var silenceFrame = func() []byte {
 	}
 	return b
 }()
+
+var silenceBase64 = base64.StdEncoding.EncodeToString(silenceFrame)
 
 // speech is one queued run of caller audio.
 type speech struct {
@@ -144,7 +146,7 @@ func (c *Call) Silence(ctx context.Context, d time.Duration) error {
 	return c.enqueue(ctx, s)
 }
 
-// enqueue hands s to the sender and waits until it has been sent.
+// enqueue hands s to the line and waits until it has been sent.
 func (c *Call) enqueue(ctx context.Context, s *speech) error {
 	if len(s.voiced) == 0 {
 		return nil
@@ -156,6 +158,7 @@ func (c *Call) enqueue(ctx context.Context, s *speech) error {
 	}
 	select {
 	case c.queue <- s:
+		c.queued.Add(1)
 	case <-c.done:
 		return ErrCallEnded
 	case <-c.quit:
@@ -167,7 +170,7 @@ func (c *Call) enqueue(ctx context.Context, s *speech) error {
 	case <-s.done:
 		return s.err
 	case <-c.senderDone:
-		// The sender drains the queue as it stops, but s may have been
+		// The line drains the queue as it stops, but s may have been
 		// queued after that.
 		select {
 		case <-s.done:
@@ -181,112 +184,127 @@ func (c *Call) enqueue(ctx context.Context, s *speech) error {
 	}
 }
 
-// sendLoop is the phone line: every 20 ms it sends the next frame of queued
-// speech, or silence. Frames go out on an absolute schedule so the rate does
-// not drift; after a stall longer than maxLag the schedule restarts rather
-// than catching up in a burst, as a real line would lose that audio.
-// It also plays out the agent's audio: marks whose audio has played are
-// echoed on the same tick.
-func (c *Call) sendLoop() {
-	defer close(c.senderDone)
-	var cur *speech
-	pos := 0
-	defer func() {
-		// Whatever was queued will never be sent.
-		if cur != nil {
-			cur.err = ErrCallEnded
-			close(cur.done)
-		}
-		for {
-			select {
-			case s := <-c.queue:
-				s.err = ErrCallEnded
-				close(s.done)
-			default:
-				return
-			}
-		}
-	}()
-
-	t0 := time.Now()
-	var n time.Duration // frames since t0
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-c.quit:
-			return
-		case <-c.done:
-			return
-		case <-timer.C:
-		}
-		now := time.Now()
-		if err := c.echoPlayedMarks(now); err != nil {
-			c.end(fmt.Errorf("%w: %w", ErrCallEnded, err))
-			return
-		}
-		if cur != nil && cur.canceled.Load() {
-			close(cur.done) // its waiter has gone
-			cur = nil
-		}
-	next:
-		for cur == nil {
-			select {
-			case s := <-c.queue:
-				if s.canceled.Load() {
-					close(s.done)
-					continue
-				}
-				cur, pos = s, 0
-			default:
-				break next
-			}
-		}
-		frame, voiced := silenceFrame, false
-		if cur != nil {
-			frame, voiced = cur.mulaw[pos*FrameSamples:(pos+1)*FrameSamples], cur.voiced[pos]
-			pos++
-		}
-		c.mu.Lock()
-		if voiced {
-			// Taken before the write: the frame leaves no earlier than this.
-			c.rx.lastVoiced = now
-			if cur.onset.IsZero() {
-				cur.onset = now
-			}
-			cur.lastVoiced = now
-		}
-		if !c.noRecord {
-			sf := sentFrame{at: now}
-			if cur != nil {
-				sf.mulaw = frame
-			}
-			c.rx.sent = append(c.rx.sent, sf)
-		}
-		c.mu.Unlock()
-		if err := c.sendMedia(frame); err != nil {
-			c.end(fmt.Errorf("%w: %w", ErrCallEnded, err))
-			return
-		}
-		if cur != nil && pos == len(cur.voiced) {
-			close(cur.done)
-			cur = nil
-		}
-
-		n++
-		due := t0.Add(n * FrameDur)
-		if lag := time.Since(due); lag > maxLag {
-			t0, n = time.Now(), 0
-			due = t0
-		}
-		timer.Reset(time.Until(due))
+// tick is one 20 ms period of the phone line, run by the call's line clock
+// shard (see lineClock, which keeps the schedule): it echoes the marks whose
+// audio has played, then sends the next frame of queued speech, or
+// silence. It reports whether the call is still on the line; once it
+// reports false the shard drops the call.
+func (c *Call) tick() bool {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	if c.offLine {
+		return false
 	}
+	if !c.stopping.Load() {
+		err := c.sendFrameLocked(time.Now())
+		if err == nil {
+			return true
+		}
+		c.closeDone(fmt.Errorf("%w: %w", ErrCallEnded, err))
+	}
+	c.leaveLineLocked()
+	return false
 }
 
-// sendMedia sends one inbound media message.
-func (c *Call) sendMedia(mulaw []byte) error {
+// sendFrameLocked does tick's work; smu must be held.
+func (c *Call) sendFrameLocked(now time.Time) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	c.mu.Lock()
+	if names := c.rx.takeMarks(now, false); len(names) > 0 {
+		c.mu.Unlock()
+		if err := c.echoMarksLocked(names); err != nil {
+			return err
+		}
+		c.mu.Lock()
+	}
+	cur := c.cur
+	if cur != nil && cur.canceled.Load() {
+		close(cur.done) // its waiter has gone
+		cur = nil
+	}
+next:
+	for cur == nil && c.queued.Load() > 0 { // the count spares touching the channel
+		select {
+		case s := <-c.queue:
+			c.queued.Add(-1)
+			if s.canceled.Load() {
+				close(s.done)
+				continue
+			}
+			cur, c.pos = s, 0
+		default:
+			break next
+		}
+	}
+	c.cur = cur
+	frame, voiced := silenceFrame, false
+	if cur != nil {
+		frame, voiced = cur.mulaw[c.pos*FrameSamples:(c.pos+1)*FrameSamples], cur.voiced[c.pos]
+		c.pos++
+	}
+	if voiced {
+		// Taken before the write: the frame leaves no earlier than this.
+		c.rx.lastVoiced = now
+		if cur.onset.IsZero() {
+			cur.onset = now
+		}
+		cur.lastVoiced = now
+	}
+	if !c.noRecord {
+		sf := sentFrame{at: now}
+		if cur != nil {
+			sf.mulaw = frame
+		}
+		c.rx.sent = append(c.rx.sent, sf)
+	}
+	c.mu.Unlock()
+	if err := c.sendMediaLocked(frame); err != nil {
+		return err
+	}
+	if cur != nil && c.pos == len(cur.voiced) {
+		close(cur.done)
+		c.cur = nil
+	}
+	return nil
+}
+
+// stopLine takes the call off the line, once the tick in progress, if any,
+// has returned.
+func (c *Call) stopLine() {
+	c.smu.Lock()
+	defer c.smu.Unlock()
+	c.leaveLineLocked()
+}
+
+// leaveLineLocked takes the call off the line for good: whatever was queued
+// will never be sent and fails with ErrCallEnded, and senderDone closes.
+// smu must be held.
+func (c *Call) leaveLineLocked() {
+	if c.offLine {
+		return
+	}
+	c.offLine = true
+	if c.cur != nil {
+		c.cur.err = ErrCallEnded
+		close(c.cur.done)
+		c.cur = nil
+	}
+	for drained := false; !drained; {
+		select {
+		case s := <-c.queue:
+			s.err = ErrCallEnded
+			close(s.done)
+		default:
+			drained = true
+		}
+	}
+	close(c.senderDone)
+	c.shard.leave()
+}
+
+// sendMediaLocked sends one inbound media message; wmu must be held.
+func (c *Call) sendMediaLocked(mulaw []byte) error {
 	if c.stopSent {
 		return nil
 	}
@@ -311,7 +329,11 @@ func appendMedia(dst, sidJSON []byte, seq, chunk, timestamp uint64, mulaw []byte
 	dst = append(dst, `","timestamp":"`...)
 	dst = strconv.AppendUint(dst, timestamp, 10)
 	dst = append(dst, `","payload":"`...)
-	dst = base64.StdEncoding.AppendEncode(dst, mulaw)
+	if len(mulaw) == len(silenceFrame) && &mulaw[0] == &silenceFrame[0] {
+		dst = append(dst, silenceBase64...) // most frames: encoded once
+	} else {
+		dst = base64.StdEncoding.AppendEncode(dst, mulaw)
+	}
 	return append(dst, `"}}`...)
 }
 
