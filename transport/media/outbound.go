@@ -195,10 +195,14 @@ func (o *Outbound) Run(ctx context.Context) error {
 			}
 		}
 		if pacer == nil {
-			now := o.cfg.Clock()
-			pacer, _ = frame.NewPacer(max(now, time.Duration(o.playedBy.Load())), frame.Duration)
+			// A fresh run of audio plays from when its first frame leaves,
+			// or after what the far end still holds. Only when that is more
+			// than Lead does it have to wait for a due time.
+			if held := time.Duration(o.playedBy.Load()); held-o.cfg.Clock() > o.cfg.Lead {
+				pacer, _ = frame.NewPacer(held, frame.Duration)
+			}
 		}
-		if wait := pacer.Wait(o.cfg.Clock()) - o.cfg.Lead; wait > 0 {
+		if wait := o.untilDue(pacer); wait > 0 {
 			timer.Reset(wait)
 			select {
 			case <-ctx.Done():
@@ -218,7 +222,11 @@ func (o *Outbound) Run(ctx context.Context) error {
 			o.cfg.Send(&session.ItemSent{ID: uint64(cur.ID), First: true, At: o.cfg.Clock()})
 		}
 		audio, finished := o.queue.Pull(buf, done[:0])
-		now, playAt := o.cfg.Clock(), pacer.Due()
+		now := o.cfg.Clock()
+		if pacer == nil {
+			pacer, _ = frame.NewPacer(max(now, time.Duration(o.playedBy.Load())), frame.Duration)
+		}
+		playAt := pacer.Due()
 		late := pacer.Sent(now)
 		if audio == 0 && len(finished) == 0 {
 			continue
@@ -240,6 +248,16 @@ func (o *Outbound) Run(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// untilDue is how long the next frame must wait before it may leave: up to
+// Lead before its play time. A fresh run (no pacer yet) starts as its first
+// frame leaves, and need not wait.
+func (o *Outbound) untilDue(pacer *frame.Pacer) time.Duration {
+	if pacer == nil {
+		return 0
+	}
+	return pacer.Wait(o.cfg.Clock()) - o.cfg.Lead
 }
 
 func (o *Outbound) hangupRequested() bool {
