@@ -24,6 +24,7 @@ type LoadLevel struct {
 	ServerCPUPct    Num     `json:"serverCpuPctPerCall"` // % of one core per call
 	ServerCPUTotal  Num     `json:"serverCpuPct"`        // % of one core, all calls
 	GenCPUTotal     Num     `json:"generatorCpuPct"`     // % of one core
+	Talking         Num     `json:"agentsTalking"`       // agent streams sending, on average over the window
 	IdleRSSMiB      Num     `json:"idleRssMiB"`
 	RSSPerCallKiB   Num     `json:"rssPerCallKiB"`
 	FramesSent      Num     `json:"outboundFrames"`
@@ -165,12 +166,20 @@ func runLevel(ctx context.Context, o LoadOptions, n int, lines []*twiliotest.Cli
 		return nil, err
 	}
 	g0 := SelfCPU()
+	w0, err := srv.Metrics(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var peak int64
 	for time.Now().Before(winEnd) {
 		time.Sleep(min(time.Second, time.Until(winEnd)))
 		if p, err := ReadProc(srv.PID()); err == nil && p.RSSBytes > peak {
 			peak = p.RSSBytes
 		}
+	}
+	w1, err := srv.Metrics(ctx)
+	if err != nil {
+		return nil, err
 	}
 	p1, err := ReadProc(srv.PID())
 	if err != nil {
@@ -190,6 +199,8 @@ func runLevel(ctx context.Context, o LoadOptions, n int, lines []*twiliotest.Cli
 	lv.ServerCPUTotal = Num(pct(p1.CPU - p0.CPU))
 	lv.ServerCPUPct = Num(pct(p1.CPU-p0.CPU) / float64(n))
 	lv.GenCPUTotal = Num(pct(g1 - g0))
+	// 50 frames a second per agent stream that is talking.
+	lv.Talking = Num((w1["switchboard_outbound_frames_total"] - w0["switchboard_outbound_frames_total"]) / win.Seconds() / 50)
 	lv.RSSPerCallKiB = Num(float64(max(peak, p1.RSSBytes)-idle.RSSBytes) / 1024 / float64(n))
 	sent := m1["switchboard_outbound_frames_total"] - m0["switchboard_outbound_frames_total"]
 	late := m1["switchboard_outbound_late_frames_total"] - m0["switchboard_outbound_late_frames_total"]
@@ -207,8 +218,11 @@ type loadOutcome struct {
 	latency          []float64
 }
 
-// loadCall is one caller: greeting, two lines with pauses, hold until
-// end, hang up.
+// loadCall is one caller: after the greeting it converses until shortly
+// before end (a line, the agent's answer, a pause of 0.8–2.5 s), then
+// holds and hangs up. The random pauses put the calls at independent
+// points of their conversations, as real calls are, so about half the
+// agents talk at any moment rather than all at once.
 func loadCall(ctx context.Context, baseURL, agentID string, lines []*twiliotest.Clip, end time.Time, seed uint64, hc *http.Client) (r loadOutcome) {
 	rng := rand.New(rand.NewPCG(seed, 3))
 	dctx, dcancel := context.WithTimeout(ctx, 20*time.Second)
@@ -231,7 +245,8 @@ func loadCall(ctx context.Context, baseURL, agentID string, lines []*twiliotest.
 	if err != nil {
 		r.unanswered++
 	}
-	for _, cl := range lines {
+	for i := 0; time.Until(end) > 8*time.Second; i++ {
+		cl := lines[i%len(lines)]
 		pause(800*time.Millisecond, 2500*time.Millisecond)
 		if err := call.SayClip(ctx, cl); err != nil {
 			break

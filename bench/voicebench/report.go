@@ -70,11 +70,11 @@ func (r *Report) Markdown(w io.Writer) {
 	}
 	if len(r.Load) > 0 {
 		fmt.Fprintf(w, "\n## 3. Load, sim providers, Twilio path\n\n")
-		fmt.Fprintf(w, "| calls | connected | failed / dropped | server CPU (%% core) | per call | generator CPU (%% core) | RSS/call | late frames | turn p99 | turns unanswered |\n")
-		fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		fmt.Fprintf(w, "| calls | connected | failed / dropped | agents talking (mean) | server CPU (%% core) | per call | generator CPU (%% core) | RSS/call | late frames | turn p99 | turns unanswered |\n")
+		fmt.Fprintf(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, l := range r.Load {
-			fmt.Fprintf(w, "| %d | %d | %d / %d | %s | %s %% | %s | %s KiB | %s of %s (%s %%) | %s ms | %d |\n",
-				l.Calls, l.Connected, l.DialFailed, l.Dropped, l.ServerCPUTotal.Fmt(0), l.ServerCPUPct.Fmt(3), l.GenCPUTotal.Fmt(0),
+			fmt.Fprintf(w, "| %d | %d | %d / %d | %s | %s | %s %% | %s | %s KiB | %s of %s (%s %%) | %s ms | %d |\n",
+				l.Calls, l.Connected, l.DialFailed, l.Dropped, l.Talking.Fmt(0), l.ServerCPUTotal.Fmt(0), l.ServerCPUPct.Fmt(3), l.GenCPUTotal.Fmt(0),
 				l.RSSPerCallKiB.Fmt(0), l.LateFrames.Fmt(0), l.FramesSent.Fmt(0), l.LatePct.Fmt(2), l.Latency.P99, l.Unanswered)
 		}
 		best := 0
