@@ -25,12 +25,10 @@ type Metrics struct {
 	InboundDropped prometheus.Counter
 }
 
-// LateThreshold is how late after its play time an outbound frame sent just
-// in time may leave before it counts as late: one frame period, after which
-// the far end's jitter buffer underruns. Frames sent ahead of their play
-// time (media.OutboundConfig.Lead) are late once the far end has played
-// all that was sent ahead: when they leave after their play time, or
-// LateThreshold minus the lead.
+// LateThreshold is how long after its play time a frame sent just in time
+// may leave: one frame period, the far end's jitter buffer. A frame sent
+// with a lead (media.OutboundConfig.Lead) has that lead as its buffer, so
+// it is late past LateThreshold minus the lead, and never less than zero.
 const LateThreshold = 20 * time.Millisecond
 
 // New registers the instruments and the Go runtime and process collectors.
