@@ -27,7 +27,8 @@ type TTSConfig struct {
 
 // TTS is a simulated tts.Synthesizer. It is safe for concurrent use.
 type TTS struct {
-	cfg TTSConfig
+	cfg   TTSConfig
+	voice *voice
 }
 
 var _ tts.Synthesizer = (*TTS)(nil)
@@ -53,7 +54,7 @@ func NewTTS(cfg TTSConfig) *TTS {
 	if cfg.Wait == nil {
 		cfg.Wait = RealWait
 	}
-	return &TTS{cfg: cfg}
+	return &TTS{cfg: cfg, voice: newVoice(cfg.SampleRate)}
 }
 
 // Voices implements tts.Synthesizer.
@@ -90,7 +91,7 @@ func (s *TTS) Synthesize(ctx context.Context, req tts.Request, emit func(tts.Chu
 	for start := time.Duration(0); ; {
 		end := min(start+s.cfg.Chunk, total)
 		final := end == total
-		pcm = synth(pcm[:0], samples(start), samples(end), rate, words)
+		pcm = s.voice.synth(pcm[:0], samples(start), samples(end), words)
 		first := next
 		for next < len(words) && (words[next].End <= end || final) {
 			next++
@@ -138,28 +139,62 @@ func layout(text string, perChar time.Duration) []tts.Word {
 	return words
 }
 
-// synth appends samples [from, to) of the utterance: inside a word, a
-// 140 Hz buzz with harmonics and noise under a syllable-rate envelope (so
-// level-based VAD sees speech); between words, faint noise.
-func synth(dst []int16, from, to, rate int, words []tts.Word) []int16 {
+// voice holds one second of the simulated voice at a rate: a 140 Hz buzz
+// with harmonics and noise under a 4 Hz syllable envelope (so level-based
+// VAD sees speech), and the faint noise of the gaps between words. Both
+// repeat exactly every second, so an utterance is copied from the tables
+// rather than computed: the load tests' simulated speech must not cost
+// more than the engine they measure.
+type voice struct {
+	rate          int
+	voiced, quiet []int16
+}
+
+func newVoice(rate int) *voice {
+	v := &voice{rate: rate, voiced: make([]int16, rate), quiet: make([]int16, rate)}
+	for n := range rate {
+		noise := float64(int32(hash(uint32(n)))) / (1 << 31) // [-1, 1)
+		ph := 2 * math.Pi * float64(n) / float64(rate)       // one cycle a second
+		env := 0.6 + 0.4*math.Sin(4*ph)
+		v.voiced[n] = int16(env * (6000*math.Sin(140*ph) + 3000*math.Sin(280*ph) + 1500*math.Sin(420*ph) + 800*noise))
+		v.quiet[n] = int16(30 * noise)
+	}
+	return v
+}
+
+// synth appends samples [from, to) of the utterance: the voiced table
+// inside words, the quiet one between them.
+func (v *voice) synth(dst []int16, from, to int, words []tts.Word) []int16 {
 	w := 0
-	for n := from; n < to; n++ {
-		t := time.Duration(int64(n) * int64(time.Second) / int64(rate))
+	for n := from; n < to; {
+		t := v.time(n)
 		for w < len(words) && words[w].End <= t {
 			w++
 		}
-		noise := float64(int32(hash(uint32(n)))) / (1 << 31) // [-1, 1)
-		v := 30 * noise
-		if w < len(words) && t >= words[w].Start {
-			// Phases in cycles; a table keeps the load tests' simulated
-			// speech from costing more than the engine they measure.
-			c := 140 * float64(n) / float64(rate)
-			env := 0.6 + 0.4*sinCycles(4*t.Seconds()) // ~4 syllables/s
-			v = env * (6000*sinCycles(c) + 3000*sinCycles(2*c) + 1500*sinCycles(3*c) + 800*noise)
+		src, end := v.quiet, to
+		if w < len(words) {
+			if t >= words[w].Start {
+				src, end = v.voiced, min(to, v.sample(words[w].End))
+			} else {
+				end = min(to, v.sample(words[w].Start))
+			}
 		}
-		dst = append(dst, int16(v))
+		i := n % v.rate
+		m := min(end-n, v.rate-i)
+		dst = append(dst, src[i:i+m]...)
+		n += m
 	}
 	return dst
+}
+
+// time is when sample n plays.
+func (v *voice) time(n int) time.Duration {
+	return time.Duration(int64(n) * int64(time.Second) / int64(v.rate))
+}
+
+// sample is the first sample that plays at or after d.
+func (v *voice) sample(d time.Duration) int {
+	return int((int64(d)*int64(v.rate) + int64(time.Second) - 1) / int64(time.Second))
 }
 
 // hash is a cheap deterministic noise source (a 32-bit integer mix).
@@ -170,18 +205,4 @@ func hash(x uint32) uint32 {
 	x *= 0x846ca68b
 	x ^= x >> 16
 	return x
-}
-
-// sineTable holds one cycle of a sine, for sinCycles.
-var sineTable = func() (t [4096]float64) {
-	for i := range t {
-		t[i] = math.Sin(2 * math.Pi * float64(i) / float64(len(t)))
-	}
-	return t
-}()
-
-// sinCycles is sin(2π·c) from a table: a simulated voice needs no more
-// precision than 12 bits of phase.
-func sinCycles(c float64) float64 {
-	return sineTable[int(c*float64(len(sineTable)))&(len(sineTable)-1)]
 }
