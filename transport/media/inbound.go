@@ -8,7 +8,6 @@ import (
 	"github.com/switchboard-voice/switchboard/actors/session"
 	"github.com/switchboard-voice/switchboard/audio/dtmf"
 	"github.com/switchboard-voice/switchboard/audio/frame"
-	"github.com/switchboard-voice/switchboard/audio/resample"
 	"github.com/switchboard-voice/switchboard/audio/vad"
 	"github.com/switchboard-voice/switchboard/providers/stt"
 )
@@ -28,6 +27,10 @@ type InboundConfig struct {
 	EndOfSpeech time.Duration
 	// Recorder, when set, records the caller.
 	Recorder *Recorder
+	// DTMFEvents says the transport reports key presses itself (Twilio's
+	// dtmf messages). In-band detection is then skipped: it would report
+	// each digit a second time, and costs more than the rest of a frame.
+	DTMFEvents bool
 }
 
 // preRoll is how much audio before the VAD onset the recogniser gets: the
@@ -41,18 +44,17 @@ const partialEvery = 5
 
 // Inbound is the read side of one connection. It is used by one goroutine.
 //
-// The VAD runs on every frame at the line rate; only audio the recogniser
-// gets is resampled to the session rate. Most of a call is the caller
-// listening, and on a phone line that silence would otherwise all be
-// upsampled for nothing.
+// The VAD runs on every frame and the recogniser gets the line audio as it
+// is: an engine that needs another rate converts it, and only during
+// speech. Most of a call is the caller listening, and on a phone line that
+// silence would otherwise all be resampled for nothing; a cloud
+// recogniser takes 8 kHz audio as it comes.
 type Inbound struct {
 	cfg    InboundConfig
-	up     *resample.Resampler // nil at the session rate
-	vad    *vad.Detector       // at the line rate
-	dtmf   *dtmf.Detector      // nil when the rate has no DTMF detector
+	vad    *vad.Detector  // at the line rate
+	dtmf   *dtmf.Detector // nil without in-band detection
 	stream stt.Stream
 
-	out    []int16   // a frame at the session rate, for the recogniser
 	ring   [][]int16 // pre-roll frames at the line rate, oldest first from ring0
 	ringN  int
 	ring0  int
@@ -66,11 +68,6 @@ func NewInbound(ctx context.Context, cfg InboundConfig) (*Inbound, error) {
 	}
 	in := &Inbound{cfg: cfg}
 	var err error
-	if cfg.Rate != session.SampleRate {
-		if in.up, err = resample.New(cfg.Rate, session.SampleRate); err != nil {
-			return nil, err
-		}
-	}
 	vc := vad.DefaultConfig(cfg.Rate)
 	if cfg.EndOfSpeech > 0 {
 		vc.MinSilence = cfg.EndOfSpeech
@@ -78,19 +75,16 @@ func NewInbound(ctx context.Context, cfg InboundConfig) (*Inbound, error) {
 	if in.vad, err = vad.New(vc); err != nil {
 		return nil, err
 	}
-	if cfg.Rate == 8000 || cfg.Rate == 16000 {
+	if !cfg.DTMFEvents && (cfg.Rate == 8000 || cfg.Rate == 16000) {
 		if in.dtmf, err = dtmf.NewDetector(cfg.Rate); err != nil {
 			return nil, err
 		}
 	}
-	in.stream, err = cfg.STT.NewStream(ctx, stt.Config{SampleRate: session.SampleRate, Language: "en-US", Phrases: cfg.Phrases})
+	in.stream, err = cfg.STT.NewStream(ctx, stt.Config{SampleRate: cfg.Rate, Language: "en-US", Phrases: cfg.Phrases})
 	if err != nil {
 		return nil, fmt.Errorf("media: recogniser: %w", err)
 	}
 	n := frame.SamplesPerFrame(cfg.Rate)
-	if in.up != nil {
-		in.out = make([]int16, in.up.MaxOut(2*n))
-	}
 	in.ring = make([][]int16, int(preRoll/frame.Duration))
 	for i := range in.ring {
 		in.ring[i] = make([]int16, 0, 2*n)
@@ -142,17 +136,9 @@ func (in *Inbound) Frame(pcm []int16) {
 	in.keep(pcm)
 }
 
-// write gives the recogniser a frame at the line rate, resampled to the
-// session rate.
+// write gives the recogniser a frame.
 func (in *Inbound) write(pcm []int16) {
-	f := pcm
-	if in.up != nil {
-		if m := in.up.MaxOut(len(pcm)); m > len(in.out) {
-			in.out = make([]int16, m) // only for an unusually long frame
-		}
-		f = in.out[:in.up.Process(in.out, pcm)]
-	}
-	_ = in.stream.Write(f) // a failing recogniser yields empty transcripts
+	_ = in.stream.Write(pcm) // a failing recogniser yields empty transcripts
 }
 
 // keep stores a frame in the pre-roll ring.
@@ -170,13 +156,8 @@ func (in *Inbound) keep(pcm []int16) {
 // flushPreRoll starts an utterance: the recogniser gets the pre-roll, then
 // (from the caller) the frame that confirmed speech and the rest. The ring
 // holds every frame since the last utterance ended, up to preRoll, so the
-// utterance is one contiguous run of line audio. The resampler last saw
-// the end of the previous utterance, seconds earlier; its filter history
-// would splice that onto this one, so it restarts here.
+// utterance is one contiguous run of line audio.
 func (in *Inbound) flushPreRoll() {
-	if in.up != nil {
-		in.up.Reset()
-	}
 	for i := 0; i < in.ringN; i++ {
 		in.write(in.ring[(in.ring0+i)%len(in.ring)])
 	}

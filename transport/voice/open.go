@@ -23,8 +23,11 @@ type sessionSpec struct {
 	inRate    int
 	encoder   media.Encoder
 	lead      time.Duration // how far ahead of play time frames may leave
-	recorder  *media.Recorder
-	port      func(*media.Outbound) session.Port
+	batch     int           // frames one write may carry (media.OutboundConfig.Batch)
+	// dtmfEvents: the transport reports key presses; no in-band detection.
+	dtmfEvents bool
+	recorder   *media.Recorder
+	port       func(*media.Outbound) session.Port
 	// call, for phone sessions, is the telephony leg; a call actor then
 	// owns it and supervises the session.
 	call *resource.Call
@@ -54,7 +57,7 @@ func (s *Server) openSession(ctx context.Context, spec sessionSpec) (*live, erro
 	}
 	start := time.Now()
 	l := &live{box: &mailbox{root: s.deps.Root}, clock: func() time.Duration { return time.Since(start) }}
-	outCfg := media.OutboundConfig{Encoder: spec.encoder, Lead: spec.lead, Send: l.box.send, Clock: l.clock, Recorder: spec.recorder}
+	outCfg := media.OutboundConfig{Encoder: spec.encoder, Lead: spec.lead, Batch: spec.batch, Send: l.box.send, Clock: l.clock, Recorder: spec.recorder}
 	sessCfg := session.Config{
 		OrgID: spec.orgID, SessionID: resource.NewID(resource.PrefixSession), CallID: spec.callID, Channel: spec.channel,
 		Agent: *a, TTS: synth, LLM: model, Store: s.deps.Store, Log: s.deps.Log, Clock: l.clock,
@@ -83,7 +86,7 @@ func (s *Server) openSession(ctx context.Context, spec sessionSpec) (*live, erro
 	}
 	l.in, err1 = media.NewInbound(ctx, media.InboundConfig{
 		Rate: spec.inRate, STT: stt, Phrases: phrases(a), Send: l.box.send, Clock: l.clock,
-		EndOfSpeech: endOfSpeech(a), Recorder: spec.recorder,
+		EndOfSpeech: endOfSpeech(a), Recorder: spec.recorder, DTMFEvents: spec.dtmfEvents,
 	})
 	if err1 != nil {
 		done()

@@ -15,6 +15,7 @@ const frameDur = 10 * time.Millisecond
 type upsampler interface {
 	Process(dst, src []int16) int
 	MaxOut(n int) int
+	Reset()
 }
 
 type stream struct {
@@ -50,6 +51,11 @@ func (s *stream) Write(pcm []int16) error {
 			return err
 		}
 		s.lastFrames, s.lastHyp = 0, ""
+		if s.up != nil {
+			// The filter history is the end of the last utterance,
+			// perhaps seconds ago: spliced onto this one it would click.
+			s.up.Reset()
+		}
 	}
 	in := pcm
 	if s.up != nil {
