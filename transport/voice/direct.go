@@ -16,6 +16,7 @@ import (
 	"github.com/switchboard-voice/switchboard/audio/resample"
 	"github.com/switchboard-voice/switchboard/resource"
 	"github.com/switchboard-voice/switchboard/transport/media"
+	"github.com/switchboard-voice/switchboard/transport/wsread"
 )
 
 // Subprotocol is the WebSocket subprotocol of the direct agent protocol.
@@ -172,9 +173,11 @@ func readDirect(conn *websocket.Conn, format AudioFormat, in *media.Inbound, box
 	// half is the first byte of a PCM16 sample split across messages.
 	var half byte
 	odd := false
+	var data []byte
 	for {
 		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Minute))
-		kind, data, err := conn.ReadMessage()
+		kind, b, err := wsread.Message(conn, data)
+		data = b
 		if err != nil {
 			return "disconnected"
 		}
@@ -275,7 +278,7 @@ func newDirectEncoder(conn *websocket.Conn, f AudioFormat) (*directEncoder, erro
 	return e, nil
 }
 
-func (e *directEncoder) WriteFrame(pcm []int16, _ []playout.Played) error {
+func (e *directEncoder) WriteFrame(pcm []int16, _ []playout.Played, _ bool) error {
 	if e.up != nil {
 		pcm = e.pcm[:e.up.Process(e.pcm, pcm)]
 	}

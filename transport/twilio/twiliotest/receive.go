@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 
 	"github.com/switchboard-voice/switchboard/audio/g711"
 	"github.com/switchboard-voice/switchboard/transport/twilio/mediastream"
+	"github.com/switchboard-voice/switchboard/transport/wsread"
 )
 
 // maxViolations bounds how many protocol violations a Call keeps.
@@ -156,7 +156,7 @@ func (c *Call) readLoop() {
 	var pcm []int16
 	var buf []byte // reused: nothing keeps a message past its iteration
 	for {
-		typ, msg, err := readMessage(c.conn, buf)
+		typ, msg, err := wsread.Message(c.conn, buf)
 		buf = msg[:0]
 		if err != nil {
 			var ce *websocket.CloseError
@@ -213,30 +213,6 @@ func (c *Call) readLoop() {
 			}
 		default:
 			c.violation("event %q is one Twilio sends, not the server", in.Event)
-		}
-	}
-}
-
-// readMessage reads the next message into buf's storage, growing it as
-// needed, which spares the allocation websocket.Conn.ReadMessage makes per
-// message.
-func readMessage(conn *websocket.Conn, buf []byte) (int, []byte, error) {
-	typ, r, err := conn.NextReader()
-	if err != nil {
-		return typ, buf[:0], err
-	}
-	buf = buf[:0]
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return typ, buf, nil
-		}
-		if err != nil {
-			return typ, buf, err
 		}
 	}
 }
