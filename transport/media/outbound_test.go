@@ -2,6 +2,8 @@ package media
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,16 +13,30 @@ import (
 	"github.com/switchboard-voice/switchboard/audio/playout"
 )
 
-// countingEncoder counts the frames written to it.
+// countingEncoder records the messages written to it.
 type countingEncoder struct {
 	mu     sync.Mutex
 	frames int
+	msgs   []message
 }
 
-func (e *countingEncoder) WriteFrame([]int16, []playout.Played) error {
+// message is one write: how many frames it carried, the items it
+// finished, and whether the queue was empty behind it.
+type message struct {
+	frames  int
+	done    []uint64
+	drained bool
+}
+
+func (e *countingEncoder) WriteFrame(pcm []int16, done []playout.Played, drained bool) error {
 	e.mu.Lock()
-	e.frames++
-	e.mu.Unlock()
+	defer e.mu.Unlock()
+	m := message{frames: len(pcm) / samplesPerFrame, drained: drained}
+	for _, d := range done {
+		m.done = append(m.done, uint64(d.ID))
+	}
+	e.frames += m.frames
+	e.msgs = append(e.msgs, m)
 	return nil
 }
 
@@ -32,14 +48,25 @@ func (e *countingEncoder) count() int {
 	return e.frames
 }
 
+func (e *countingEncoder) messages() []message {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.msgs)
+}
+
 // leadOutbound runs an Outbound whose media clock stands still at the
 // value in clock, so exactly the frames within Lead of it leave.
 func leadOutbound(t *testing.T, lead time.Duration) (*Outbound, *countingEncoder, *atomic.Int64) {
+	return batchOutbound(t, lead, 1)
+}
+
+// batchOutbound is leadOutbound writing up to batch frames a message.
+func batchOutbound(t *testing.T, lead time.Duration, batch int) (*Outbound, *countingEncoder, *atomic.Int64) {
 	t.Helper()
 	enc := &countingEncoder{}
 	var clock atomic.Int64
 	o, err := NewOutbound(OutboundConfig{
-		Encoder: enc, Lead: lead, Send: func(any) {},
+		Encoder: enc, Lead: lead, Batch: batch, Send: func(any) {},
 		Clock: func() time.Duration { return time.Duration(clock.Load()) },
 	})
 	if err != nil {
@@ -130,5 +157,53 @@ func TestLeadHangupWaitsForPlayout(t *testing.T) {
 	}
 	if held := time.Since(start); held < 60*time.Millisecond {
 		t.Errorf("hung up %v after 60 ms of audio was sent", held)
+	}
+}
+
+// TestBatchWritesFramesAheadInPairs: with a 60 ms lead and two frames a
+// message, each frame leaves no earlier than the lead plus the frame
+// before it in its message. With the clock at 0, the frames due at 0–60 ms
+// leave in two messages; at 20 ms, the frames due at 80 and 100 ms follow
+// in a third. A clear still counts only what has played.
+func TestBatchWritesFramesAheadInPairs(t *testing.T) {
+	o, enc, clock := batchOutbound(t, 60*time.Millisecond, 2)
+	if err := o.Play(1, make([]int16, session.SampleRate)); err != nil {
+		t.Fatal(err)
+	}
+	waitFrames(t, enc, 4)
+	time.Sleep(60 * time.Millisecond)
+	if got := fmt.Sprint(enc.messages()); got != "[{2 [] false} {2 [] false}]" {
+		t.Fatalf("messages with the clock at 0: %s, want two of two frames", got)
+	}
+	clock.Store(int64(20 * time.Millisecond))
+	waitFrames(t, enc, 6)
+	time.Sleep(60 * time.Millisecond)
+	if got := fmt.Sprint(enc.messages()); got != "[{2 [] false} {2 [] false} {2 [] false}]" {
+		t.Fatalf("messages with the clock at 20 ms: %s, want three of two frames", got)
+	}
+	clock.Store(int64(30 * time.Millisecond))
+	if got := o.Clear(nil); len(got) != 1 || got[0].Samples != 3*samplesPerFrame/2 {
+		t.Errorf("clear at 30 ms: played %+v, want a frame and a half of item 1", got)
+	}
+}
+
+// TestBatchSpansItems: a message carries frames of consecutive items, and
+// says when the queue ran dry behind it.
+func TestBatchSpansItems(t *testing.T) {
+	o, enc, clock := batchOutbound(t, 0, 2)
+	if err := o.Play(1, make([]int16, 3*samplesPerFrame)); err != nil {
+		t.Fatal(err)
+	}
+	// With the clock at 0 and no lead, the frames due at 0 and 20 ms
+	// leave; item 2 is queued before the rest can.
+	waitFrames(t, enc, 2)
+	if err := o.Play(2, make([]int16, 4*samplesPerFrame)); err != nil {
+		t.Fatal(err)
+	}
+	clock.Store(int64(time.Second))
+	waitFrames(t, enc, 7)
+	want := "[{2 [] false} {2 [1] false} {2 [] false} {1 [2] true}]"
+	if got := fmt.Sprint(enc.messages()); got != want {
+		t.Errorf("messages %s, want %s", got, want)
 	}
 }

@@ -47,7 +47,7 @@ func TestEncoderWritesAfterLongSilence(t *testing.T) {
 	// Pretend the last write was long ago: the deadline it set has passed.
 	_ = conn.SetWriteDeadline(time.Now().Add(-time.Second))
 	enc.deadlineSet = time.Now().Add(-10 * time.Second)
-	if err := enc.WriteFrame(make([]int16, 320), nil); err != nil {
+	if err := enc.WriteFrame(make([]int16, 320), nil, false); err != nil {
 		t.Fatalf("write after a long silence: %v", err)
 	}
 	if msg := <-got; !strings.Contains(msg, `"event":"media"`) {
