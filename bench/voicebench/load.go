@@ -15,24 +15,27 @@ import (
 
 // LoadLevel is part 3's outcome at one number of concurrent calls.
 type LoadLevel struct {
-	Calls           int     `json:"calls"`
-	Connected       int     `json:"connected"`
-	DialFailed      int     `json:"dialFailed"`
-	Dropped         int     `json:"dropped"`    // the stream ended before the caller hung up
-	Unanswered      int     `json:"unanswered"` // turns with no agent answer
-	SteadySeconds   float64 `json:"steadySeconds"`
-	ServerCPUPct    Num     `json:"serverCpuPctPerCall"` // % of one core per call
-	ServerCPUTotal  Num     `json:"serverCpuPct"`        // % of one core, all calls
-	GenCPUTotal     Num     `json:"generatorCpuPct"`     // % of one core
-	Talking         Num     `json:"agentsTalking"`       // agent streams sending, on average over the window
-	IdleRSSMiB      Num     `json:"idleRssMiB"`
-	RSSPerCallKiB   Num     `json:"rssPerCallKiB"`
-	FramesSent      Num     `json:"outboundFrames"`
-	LateFrames      Num     `json:"lateFrames"`
-	LatePct         Num     `json:"latePct"`
-	InboundFrames   Num     `json:"inboundFrames"`
-	Latency         Dist    `json:"turnLatencyMs"`
-	MetricsAsSource string  `json:"metricsSource"`
+	Calls          int     `json:"calls"`
+	Connected      int     `json:"connected"`
+	DialFailed     int     `json:"dialFailed"`
+	Dropped        int     `json:"dropped"`    // the stream ended before the caller hung up
+	Unanswered     int     `json:"unanswered"` // turns with no agent answer
+	SteadySeconds  float64 `json:"steadySeconds"`
+	ServerCPUPct   Num     `json:"serverCpuPctPerCall"` // % of one core per call
+	ServerCPUTotal Num     `json:"serverCpuPct"`        // % of one core, all calls
+	GenCPUTotal    Num     `json:"generatorCpuPct"`     // % of one core
+	Talking        Num     `json:"agentsTalking"`       // agent streams sending, on average over the window
+	IdleRSSMiB     Num     `json:"idleRssMiB"`
+	RSSPerCallKiB  Num     `json:"rssPerCallKiB"`
+	FramesSent     Num     `json:"outboundFrames"`
+	LateFrames     Num     `json:"lateFrames"`
+	LatePct        Num     `json:"latePct"`
+	InboundFrames  Num     `json:"inboundFrames"`
+	Latency        Dist    `json:"turnLatencyMs"`
+	// LateBySecond counts late frames in each second from the first call
+	// placed to the last hung up: when they happen says why.
+	LateBySecond    []int  `json:"lateBySecond"`
+	MetricsAsSource string `json:"metricsSource"`
 }
 
 // LoadOptions configure part 3.
@@ -135,6 +138,10 @@ func runLevel(ctx context.Context, o LoadOptions, n int, lines []*twiliotest.Cli
 	hc := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
 	defer hc.CloseIdleConnections()
 	start := time.Now()
+	tctx, tcancel := context.WithCancel(ctx)
+	defer tcancel()
+	traced := make(chan []int, 1)
+	go func() { traced <- lateTrace(tctx, srv) }() // owned here: stopped by tcancel below
 	var wg sync.WaitGroup
 	for i := range n {
 		at := start.Add(ramp * time.Duration(i) / time.Duration(n))
@@ -187,6 +194,8 @@ func runLevel(ctx context.Context, o LoadOptions, n int, lines []*twiliotest.Cli
 	}
 	g1 := SelfCPU()
 	wg.Wait()
+	tcancel()
+	lv.LateBySecond = <-traced
 	m1, err := srv.Metrics(ctx)
 	if err != nil {
 		return nil, err
@@ -210,6 +219,29 @@ func runLevel(ctx context.Context, o LoadOptions, n int, lines []*twiliotest.Cli
 	lv.Latency = NewDist(lat)
 	lv.Latency.Ms = nil // thousands of samples: the percentiles are enough
 	return lv, nil
+}
+
+// lateTrace samples the server's late-frame counter every second until ctx
+// ends and returns the count in each second.
+func lateTrace(ctx context.Context, srv *Server) []int {
+	var out []int
+	last := -1.0
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		if m, err := srv.Metrics(ctx); err == nil {
+			v := m["switchboard_outbound_late_frames_total"]
+			if last >= 0 {
+				out = append(out, int(v-last))
+			}
+			last = v
+		}
+		select {
+		case <-ctx.Done():
+			return out
+		case <-tick.C:
+		}
+	}
 }
 
 type loadOutcome struct {
