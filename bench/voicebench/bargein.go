@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchboard-voice/switchboard/providers/tts"
+	"github.com/switchboard-voice/switchboard/providers/tts/flite"
 	"github.com/switchboard-voice/switchboard/transport/twilio/twiliotest"
 )
 
@@ -25,16 +27,27 @@ var (
 
 // BargeResult is part 2's outcome.
 type BargeResult struct {
-	InterruptTrials int      `json:"interruptTrials"`
-	Reaction        Dist     `json:"reactionMs"`
-	Missed          int      `json:"missedInterruptions"` // no clear within 3 s
-	ServerReaction  Dist     `json:"serverReactionMs"`
-	BackchannelRuns int      `json:"backchannelTrials"`
-	NoiseRuns       int      `json:"noiseTrials"`
-	FalseBackchan   int      `json:"falseOnBackchannel"`
-	FalseNoise      int      `json:"falseOnNoise"`
-	Skipped         int      `json:"skippedTrials"` // the agent's answer never started
-	Notes           []string `json:"notes,omitempty"`
+	InterruptTrials int  `json:"interruptTrials"`
+	Reaction        Dist `json:"reactionMs"`
+	Missed          int  `json:"missedInterruptions"` // no clear within 3 s
+	ServerReaction  Dist `json:"serverReactionMs"`
+	BackchannelRuns int  `json:"backchannelTrials"`
+	NoiseRuns       int  `json:"noiseTrials"`
+	FalseBackchan   int  `json:"falseOnBackchannel"`
+	FalseNoise      int  `json:"falseOnNoise"`
+	Skipped         int  `json:"skippedTrials"` // the agent's answer never started
+	// ByLine splits the reaction by interruption line, with when its first
+	// word ends: the word that tells it from a backchannel.
+	ByLine []LineReaction `json:"byLine"`
+	Notes  []string       `json:"notes,omitempty"`
+}
+
+// LineReaction is the reaction to one interruption line.
+type LineReaction struct {
+	Line         string `json:"line"`
+	FirstWordEnd Num    `json:"firstWordEndMs"` // from the start of its speech
+	Reaction     Dist   `json:"reactionMs"`
+	Missed       int    `json:"missed"`
 }
 
 // FalseRate is false interruptions over all non-interrupting trials.
@@ -66,6 +79,7 @@ const (
 type trial struct {
 	kind  trialKind
 	clip  *twiliotest.Clip
+	line  int           // which of Interruptions, for kind interrupt
 	delay time.Duration // after the answer starts
 }
 
@@ -101,7 +115,7 @@ func RunBargeIn(ctx context.Context, o BargeOptions) (*BargeResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		trials = append(trials, trial{kind: interrupt, clip: cl})
+		trials = append(trials, trial{kind: interrupt, clip: cl, line: i % len(Interruptions)})
 	}
 	nNoise := o.Falses / 4
 	for i := range o.Falses - nNoise {
@@ -121,8 +135,17 @@ func RunBargeIn(ctx context.Context, o BargeOptions) (*BargeResult, error) {
 		trials[i].delay = 600*time.Millisecond + time.Duration(rng.Int64N(int64(900*time.Millisecond)))
 	}
 
-	res := &BargeResult{}
-	var mu sync.Mutex // guards res and reaction
+	res := &BargeResult{ByLine: make([]LineReaction, len(Interruptions))}
+	byLine := make([][]float64, len(Interruptions))
+	for i, l := range Interruptions {
+		res.ByLine[i].Line = l
+		end, err := firstWordEnd(ctx, l)
+		if err != nil {
+			return nil, err
+		}
+		res.ByLine[i].FirstWordEnd = Num(ms(end))
+	}
+	var mu sync.Mutex // guards res, reaction and byLine
 	var reaction []float64
 	record := func(t trial, r trialOutcome) {
 		mu.Lock()
@@ -134,8 +157,10 @@ func RunBargeIn(ctx context.Context, o BargeOptions) (*BargeResult, error) {
 			res.InterruptTrials++
 			if r.cleared {
 				reaction = append(reaction, r.reaction)
+				byLine[t.line] = append(byLine[t.line], r.reaction)
 			} else {
 				res.Missed++
+				res.ByLine[t.line].Missed++
 			}
 		case t.kind == backchannel:
 			res.BackchannelRuns++
@@ -170,6 +195,10 @@ func RunBargeIn(ctx context.Context, o BargeOptions) (*BargeResult, error) {
 	}
 	wg.Wait()
 	res.Reaction = NewDist(reaction)
+	for i := range byLine {
+		res.ByLine[i].Reaction = NewDist(byLine[i])
+		res.ByLine[i].Reaction.Ms = nil
+	}
 
 	all, err := traces(ctx, srv, agentID, o.Calls)
 	if err != nil {
@@ -263,6 +292,23 @@ func bargeCall(ctx context.Context, srv *Server, agentID string, question *twili
 	hctx, hcancel := context.WithTimeout(ctx, 10*time.Second)
 	defer hcancel()
 	return call.Hangup(hctx)
+}
+
+// firstWordEnd is when the first word of text ends in the callers' voice,
+// from the start of the speech (flite trims leading silence).
+func firstWordEnd(ctx context.Context, text string) (time.Duration, error) {
+	syn, err := flite.New(flite.Options{})
+	if err != nil {
+		return 0, err
+	}
+	var end time.Duration
+	err = syn.Synthesize(ctx, tts.Request{Text: text, VoiceID: CallerVoice}, func(ch tts.Chunk) error {
+		if end == 0 && len(ch.Words) > 0 {
+			end = ch.Words[0].End
+		}
+		return nil
+	})
+	return end, err
 }
 
 // noiseBurst is d of white noise at about −20 dBFS, as a bump or a breath

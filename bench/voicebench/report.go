@@ -64,6 +64,13 @@ func (r *Report) Markdown(w io.Writer) {
 		if b.Skipped > 0 {
 			fmt.Fprintf(w, "| trials skipped (answer never started) | %d |\n", b.Skipped)
 		}
+		if len(b.ByLine) > 0 {
+			fmt.Fprintf(w, "\nBy line: when its first word ends (the word that tells it from a backchannel) and the reaction.\n\n")
+			fmt.Fprintf(w, "| line | first word ends | n | reaction p50 | max | never cleared |\n|---|---:|---:|---:|---:|---:|\n")
+			for _, l := range b.ByLine {
+				fmt.Fprintf(w, "| %s | %s ms | %d | %s ms | %s ms | %d |\n", l.Line, l.FirstWordEnd, l.Reaction.N, l.Reaction.P50, l.Reaction.Max, l.Missed)
+			}
+		}
 		fmt.Fprintf(w, "\nTargets: reaction p95 ≤ 300 ms (%s); false interruptions ≤ 5 %% (%s).\n",
 			verdict(float64(b.Reaction.P95) <= 300 && b.Missed == 0), verdict(b.FalseRate() <= .05))
 		notes(w, b.Notes)
