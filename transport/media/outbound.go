@@ -40,8 +40,8 @@ type OutboundConfig struct {
 	Lead time.Duration
 	// Batch is how many frames one write may carry while ahead of
 	// schedule: each still leaves no earlier than Lead plus the frames
-	// before it in the write. Fewer, larger messages halve the system
-	// calls on both ends; 0 or 1 writes every frame alone.
+	// before it in the write. Fewer, larger messages cut the system calls
+	// on both ends; 0 or 1 writes every frame alone.
 	Batch int
 	// OnFrame, when set, observes each frame sent and how long after its
 	// play time it left (zero when on time or ahead).

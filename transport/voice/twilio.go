@@ -28,7 +28,7 @@ const (
 	// twilioLead is how far ahead of its play time agent audio is sent.
 	// Twilio queues the media it receives and plays it in order, so three
 	// frames ahead make a scheduling hiccup of up to 60 ms inaudible, while
-	// a clear still drops them and marks still say what was heard.
+	// a clear still drops them and the clock still says what was heard.
 	twilioLead = 60 * time.Millisecond
 	// twilioBatch frames go in one media message while ahead of schedule:
 	// Twilio takes payloads of any length, and 60 ms messages cut the
