@@ -1,6 +1,7 @@
 package session
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -206,6 +207,10 @@ func (s *session) onTranscript(msg *Transcript) {
 // for a repair. ("Hello?" would too, but a hummed "mm-hmm" is heard as
 // "hello" as often as not.)
 var stopWords = setOf("stop", "wait", "no", "sorry", "hold", "excuse", "actually", "hang", "pardon", "what")
+
+// StopWords lists the words that interrupt the agent on their own, for a
+// recogniser's vocabulary.
+func StopWords() []string { return slices.Sorted(maps.Keys(stopWords)) }
 
 // functionWords carry no request on their own. A recogniser that hears a
 // backchannel or a breath it has no words for fills in short, common words

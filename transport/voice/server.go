@@ -237,9 +237,12 @@ func phrases(a *resource.Agent) []string {
 	return clean
 }
 
-// commonPhrases are said on nearly every call.
+// commonPhrases are said on nearly every call. The ways callers cut in
+// are among them: the domain model knows only its phrases' words, and the
+// session's stop words can only interrupt if the recogniser can hear them.
 var commonPhrases = []string{
 	"yes", "no", "yes please", "no thank you", "thank you", "thanks", "goodbye", "bye", "hello", "hi",
+	"wait", "hold on", "hang on", "sorry", "stop", "excuse me", "actually", "pardon",
 	"that's all", "can you repeat that", "I don't know", "I would like to", "can I speak to a person",
 	"what are your opening hours", "how much does it cost", "where are you located",
 	"one two three four five six seven eight nine zero",
