@@ -387,6 +387,21 @@ func TestBackchannelDoesNotInterrupt(t *testing.T) {
 	}
 }
 
+// talkOverGreeting speaks over the greeting for longer than
+// interruptionMinMs with the given interim transcripts and final, then lets
+// the greeting play out and waits until the session listens again.
+func (h *harness) talkOverGreeting(final string, partials ...string) {
+	h.send(&session.SpeechStarted{At: time.Since(h.start)})
+	time.Sleep(300 * time.Millisecond) // past interruptionMinMs
+	for _, p := range partials {
+		h.send(&session.Transcript{Text: p})
+	}
+	h.send(&session.SpeechEnded{At: time.Since(h.start)})
+	h.send(&session.Transcript{Text: final, Final: true})
+	h.playAll()
+	h.waitFor("greeting finished", h.turn("listening"))
+}
+
 // A backchannel the recogniser has no words for comes out as short common
 // words ("you that"): they do not stop the agent. A stop word does, from
 // the first interim transcript that holds it.
@@ -394,14 +409,7 @@ func TestFunctionWordsDoNotInterruptStopWordDoes(t *testing.T) {
 	port := &fakePort{}
 	h := newHarness(t, &scriptLLM{}, port, "Our clinic is open from nine in the morning until five in the evening on weekdays.")
 	h.waitFor("greeting audio", h.queued(10))
-	h.send(&session.SpeechStarted{At: time.Since(h.start)})
-	time.Sleep(300 * time.Millisecond) // past interruptionMinMs
-	h.send(&session.Transcript{Text: "you"})
-	h.send(&session.Transcript{Text: "you that"})
-	h.send(&session.SpeechEnded{At: time.Since(h.start)})
-	h.send(&session.Transcript{Text: "you uh", Final: true})
-	h.playAll()
-	h.waitFor("greeting finished", h.turn("listening"))
+	h.talkOverGreeting("you uh", "you", "you that")
 	if port.has("agent.interrupted") || port.has("agent.paused") {
 		t.Fatal("misrecognised backchannel stopped the agent")
 	}
@@ -517,14 +525,7 @@ func TestFlickeringFirstGuessDoesNotInterrupt(t *testing.T) {
 	port := &fakePort{}
 	h := newHarness(t, &scriptLLM{}, port, "Our clinic offers cleanings, fillings, crowns and whitening every weekday.")
 	h.waitFor("greeting audio", h.queued(10))
-	h.send(&session.SpeechStarted{At: time.Since(h.start)})
-	time.Sleep(300 * time.Millisecond) // past interruptionMinMs
-	h.send(&session.Transcript{Text: "but"})
-	h.send(&session.Transcript{Text: "uh huh"})
-	h.send(&session.SpeechEnded{At: time.Since(h.start)})
-	h.send(&session.Transcript{Text: "uh huh", Final: true})
-	h.playAll()
-	h.waitFor("greeting finished", h.turn("listening"))
+	h.talkOverGreeting("uh huh", "but", "uh huh")
 	if port.has("agent.interrupted") {
 		t.Fatal("an unconfirmed first guess interrupted the agent")
 	}
